@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+
+namespace MmsGateway.Testing;
+
+/// <summary>
+/// Media made at test time with ffmpeg from lavfi sources (design.md, "Test media"), cached per test run in a
+/// temporary folder so several tests can share one encode.
+/// </summary>
+public static class GeneratedMedia
+{
+    private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Cache = new();
+    private static readonly string Root = Directory.CreateTempSubdirectory("mmsgw-media-").FullName;
+
+    /// <summary>Three WMV2 video streams (500k, 250k, 100k at 160x120) and one WMA2 audio stream, 10 s.</summary>
+    public static Task<string> MultiBitrateAsync(int seconds = 10) => GetAsync($"mbr-{seconds}.asf", path =>
+    [
+        "-f", "lavfi", "-i", $"testsrc=size=320x240:rate=25:duration={seconds}",
+        "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}",
+        "-map", "0:v", "-map", "0:v", "-map", "0:v", "-map", "1:a",
+        "-c:v", "wmv2", "-b:v:0", "500k", "-b:v:1", "250k", "-b:v:2", "100k", "-s:v:2", "160x120",
+        "-c:a", "wmav2", "-b:a", "64k", "-ac", "2", path,
+    ]);
+
+    /// <summary>One WMV2 video stream and one WMA2 audio stream.</summary>
+    public static Task<string> SingleBitrateAsync(int seconds = 10) => GetAsync($"single-{seconds}.wmv", path =>
+    [
+        "-f", "lavfi", "-i", $"testsrc=size=320x240:rate=25:duration={seconds}",
+        "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}",
+        "-c:v", "wmv2", "-b:v", "400k", "-g", "25", "-c:a", "wmav2", "-b:a", "64k", path,
+    ]);
+
+    /// <summary>WMA2 audio only.</summary>
+    public static Task<string> AudioOnlyAsync(int seconds = 10) => GetAsync($"audio-{seconds}.wma", path =>
+    [
+        "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}", "-c:a", "wmav2", "-b:a", "64k", path,
+    ]);
+
+    private static Task<string> GetAsync(string name, Func<string, string[]> arguments) =>
+        Cache.GetOrAdd(name, n => new Lazy<Task<string>>(async () =>
+        {
+            var path = Path.Combine(Root, n);
+            var result = await ToolRunner.FfmpegAsync(["-y", "-v", "error", .. arguments(path)]);
+            if (result.ExitCode != 0) throw new InvalidOperationException($"ffmpeg could not make {n}: {result}");
+            return path;
+        })).Value;
+}
