@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sums the <Counters .../> elements of VSTest .trx files (no python needed).
+# Sourced by test.sh; run directly, `scripts/trx-summary.sh DIR` prints the closing line for DIR's .trx files.
+
+# Prints "passed failed skipped" summed over every .trx under $1. failed includes error, timeout and
+# aborted; skipped is total - executed (xunit's skipped tests are counted there, not in notExecuted).
+trx_counts() {
+    local files=() f
+    while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$1" -name '*.trx' -print0 2>/dev/null)
+    if [[ ${#files[@]} -eq 0 ]]; then
+        echo "0 0 0"
+        return
+    fi
+    cat "${files[@]}" | tr '\r\n' '  ' | { grep -o '<Counters [^>]*>' || true; } | awk '
+        {
+            for (i = 1; i <= NF; i++) {
+                if (split($i, kv, "=") == 2) { v = kv[2]; gsub(/[^0-9]/, "", v); c[kv[1]] += v }
+            }
+        }
+        END {
+            skipped = c["total"] - c["executed"]
+            if (c["notExecuted"] > skipped) skipped = c["notExecuted"]
+            printf "%d %d %d\n", c["passed"], c["failed"] + c["error"] + c["timeout"] + c["aborted"], skipped
+        }'
+}
+
+# The closing line: "N passed, N failed", plus ", N skipped" when some were skipped.
+trx_summary_line() { # passed failed skipped
+    if [[ "$3" -gt 0 ]]; then echo "$1 passed, $2 failed, $3 skipped"; else echo "$1 passed, $2 failed"; fi
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    set -euo pipefail
+    read -r p f s < <(trx_counts "${1:?usage: trx-summary.sh DIR}")
+    trx_summary_line "$p" "$f" "$s"
+    [[ $f -eq 0 && $((p + f)) -gt 0 ]]
+fi

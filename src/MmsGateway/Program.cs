@@ -1,0 +1,3 @@
+using MmsGateway.Cli;
+
+return await GatewayCommandLine.RunAsync(args);
