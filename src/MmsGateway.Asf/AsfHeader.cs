@@ -73,12 +73,16 @@ public sealed class AsfHeader
     /// Properties, then the audio format's byte rate. Null when the header carries none (ffmpeg-written files:
     /// design.md, "Test media") — then it has to be measured from the packets.
     /// </summary>
+    private const uint MinimumPlausibleAudioByteRate = 250;
+
     public (uint Bitrate, BitrateSource Source)? DeclaredBitrate(int streamNumber)
     {
         foreach (var b in Bitrates)
             if (b.StreamNumber == streamNumber && b.AverageBitrate > 0) return (b.AverageBitrate, BitrateSource.StreamBitrateProperties);
         if (FindExtendedStream(streamNumber) is { DataBitrate: > 0 } ext) return (ext.DataBitrate, BitrateSource.ExtendedStreamProperties);
-        if (FindStream(streamNumber)?.Audio is { AverageBytesPerSecond: > 0 } audio)
+        // Early encoders left placeholder byte rates in WAVEFORMATEX (mm_elephant.asf says 16 B/s); no audio codec
+        // streams below 2 kbps, so such a value is ignored and the bitrate is measured instead.
+        if (FindStream(streamNumber)?.Audio is { AverageBytesPerSecond: >= MinimumPlausibleAudioByteRate } audio)
             return (audio.AverageBytesPerSecond * 8, BitrateSource.AudioFormat);
         return null;
     }

@@ -122,6 +122,8 @@ public static class AsfPacketParser
         var mediaObjectNumber = VarField(packet, ref position, propertyFlags >> 4, packetOffset, "Media Object Number");
         var offsetIntoObject = VarField(packet, ref position, propertyFlags >> 2, packetOffset, "Offset Into Media Object");
         var replicatedLength = VarField(packet, ref position, propertyFlags, packetOffset, "Replicated Data Length");
+        // The payload header itself may already run past the payload area (a lying count or length type).
+        if (position > end) throw Error(packetOffset, position, $"payload header runs past the payload area ending at {end}");
         if (replicatedLength > (uint)(end - position))
             throw Error(packetOffset, position, $"replicated data length {replicatedLength} overruns the packet");
         var replicatedOffset = position;
@@ -149,7 +151,7 @@ public static class AsfPacketParser
         else
         {
             var declared = VarField(packet, ref position, payloadLengthType, packetOffset, "Payload Length");
-            if (declared > (uint)(end - position))
+            if (position > end || declared > (uint)(end - position))
                 throw Error(packetOffset, position, $"payload length {declared} overruns the packet ({end - position} bytes left)");
             dataLength = (int)declared;
         }

@@ -112,6 +112,20 @@ public class AsfPacketParserTests
         Assert.Contains(problem, error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public void Payload_headers_past_the_padding_boundary_are_a_format_error()
+    {
+        // Found by the mutation test: a Padding Length that cuts into the second payload's header.
+        var shape = new PacketShape { Multiple = true, PayloadLengthType = 1, PaddingLengthType = 1 };
+        var first = new PayloadSpec(1, false, 0, 0, TestPackets.Replicated(10, 0), TestPackets.Data(10, 1));
+        var second = new PayloadSpec(2, false, 0, 0, TestPackets.Replicated(10, 0), TestPackets.Data(10, 2));
+        var packet = TestPackets.Build(shape, 0, first, second);
+        var secondStart = packet.Length - (1 + 1 + 4 + 1 + 8 + 1 + 10);
+        packet[5] = (byte)(packet.Length - secondStart - 3); // the payload area now ends 3 bytes into the second header
+        var error = Assert.Throws<AsfFormatException>(() => AsfPacketParser.Parse(packet, packet.Length, new AsfPayload[AsfPacketParser.MaxPayloads]));
+        Assert.Equal("Data Packet", error.ObjectName);
+    }
+
     [SharedMediaFact]
     public void Elephant_compressed_and_multiple_payloads_are_all_read()
     {
