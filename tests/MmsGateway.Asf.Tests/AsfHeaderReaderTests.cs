@@ -126,5 +126,7 @@ public class AsfHeaderReaderTests
         Assert.Equal([new ScriptCommand(3100, "URL", "http://example.com/")], header.ScriptCommands);
         Assert.Equal(AsfProtection.ContentEncryption, header.Protection);
         Assert.Equal("http://license.example.com/", header.ContentEncryption!.LicenseUrl);
+        Assert.Equal("DRM", header.ContentEncryption.ProtectionType);
+        Assert.Equal([new AsfMarker(0, 30_000_000, 4_000, "Chapter 2")], header.Markers);
     }
 }

@@ -33,6 +33,7 @@ internal static class TestHeaders
             ContentDescription("Test station", "MmsGateway"),
             ScriptCommands(3100, "URL", "http://example.com/"),
             ContentEncryption("http://license.example.com/"),
+            Markers((4_000, 30_000_000, "Chapter 2")),
         };
         return Header(children);
     }
@@ -105,6 +106,17 @@ internal static class TestHeaders
     [
         .. U32(4), 1, 2, 3, 4, .. U32(4), .. "DRM\0"u8, .. U32(5), .. "key1\0"u8,
         .. U32((uint)licenseUrl.Length + 1), .. Encoding.ASCII.GetBytes(licenseUrl), 0,
+    ]);
+
+    /// <summary>Marker object: reserved GUID, count, reserved u16, name, then the markers.</summary>
+    public static byte[] Markers(params (uint SendTime, ulong PresentationTime, string Description)[] markers) => Object(AsfGuids.Marker,
+    [
+        .. new byte[16], .. U32((uint)markers.Length), .. U16(0), .. U16(0),
+        .. markers.SelectMany(m => (byte[])
+        [
+            .. U64(0), .. U64(m.PresentationTime), .. U16((ushort)(12 + 2 * (m.Description.Length + 1))), .. U32(m.SendTime), .. U32(0),
+            .. U32((uint)m.Description.Length + 1), .. Encoding.Unicode.GetBytes(m.Description), 0, 0,
+        ]),
     ]);
 
     public static byte[] Object(Guid id, byte[] body) => [.. id.ToByteArray(), .. U64((ulong)body.Length + 24), .. body];
