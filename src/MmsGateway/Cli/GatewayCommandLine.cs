@@ -3,8 +3,8 @@ using System.CommandLine;
 namespace MmsGateway.Cli;
 
 /// <summary>
-/// The one executable's verbs (design.md, "Commands"): <c>serve</c> (default), <c>probe</c>; <c>origin</c> and
-/// <c>record</c> join as their issues land. Exit code 0 on success, non-zero with one line on standard error.
+/// The one executable's verbs (design.md, "Commands"): <c>serve</c> (default), <c>probe</c>, <c>origin</c>; <c>record</c>
+/// joins when the MMS client lands. Exit code 0 on success, non-zero with one line on standard error.
 /// </summary>
 public static class GatewayCommandLine
 {
@@ -14,6 +14,7 @@ public static class GatewayCommandLine
         var serve = ServeCommand.Create();
         root.Subcommands.Add(serve);
         root.Subcommands.Add(ProbeCommand.Create());
+        root.Subcommands.Add(OriginCommand.Create());
 
         // No verb, or only host options (--urls ...), means serve.
         if (args.Length == 0 || args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version"))

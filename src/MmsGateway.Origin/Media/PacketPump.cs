@@ -1,0 +1,72 @@
+using System.Buffers;
+using MmsGateway.Asf.Packets;
+using MmsGateway.Asf.Selection;
+using MmsGateway.Origin.Shaping;
+
+namespace MmsGateway.Origin.Media;
+
+/// <summary>Where a session's packets go: framed onto TCP (MMST, MMSH) or into datagrams (MMSU).</summary>
+internal interface IPacketSink
+{
+    ValueTask SendPacketAsync(ReadOnlyMemory<byte> packet, uint locationId, CancellationToken cancellationToken);
+
+    /// <summary>Bytes that are not a packet at all (the garbage fault).</summary>
+    ValueTask SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
+}
+
+internal enum PumpOutcome
+{
+    EndOfContent,
+    Disconnect,
+}
+
+/// <summary>
+/// Moves one play's packets from a feed to a sink: applies the session's stream selection and thinning
+/// (§5.2), the throughput cap, and the injected faults. Used by every transport, so all three carry the same
+/// bytes (§3.3).
+/// </summary>
+internal sealed class PacketPump(OriginContext context)
+{
+    public async Task<PumpOutcome> RunAsync(
+        IPacketFeed feed, AsfStreamSelection selection, Lock selectionLock, IPacketSink sink, CancellationToken cancellationToken)
+    {
+        var time = context.Time;
+        var throttle = new SessionThrottle(context.Cap, time);
+        var started = time.GetTimestamp();
+        var scratch = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (true)
+            {
+                var faults = context.Faults;
+                var elapsed = time.GetElapsedTime(started);
+                if (faults.DisconnectAfter is { } d && elapsed >= d) return PumpOutcome.Disconnect;
+                if (faults.StallAfter is { } s && elapsed >= s)
+                {
+                    await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken).ConfigureAwait(false);
+                }
+                if (faults.GarbageAfter is { } g && elapsed >= g)
+                {
+                    Random.Shared.NextBytes(scratch.AsSpan(0, 4096));
+                    await throttle.WaitAsync(4096, cancellationToken).ConfigureAwait(false);
+                    await sink.SendRawAsync(scratch.AsMemory(0, 4096), cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (await feed.NextAsync(cancellationToken).ConfigureAwait(false) is not { } next) return PumpOutcome.EndOfContent;
+                var packet = next.Bytes;
+                AsfPacketFilterResult result;
+                lock (selectionLock) result = selection.Apply(packet.Span, scratch);
+                if (result == AsfPacketFilterResult.Empty) continue;
+                if (result == AsfPacketFilterResult.Rebuilt) packet = scratch.AsMemory(0, packet.Length);
+                await throttle.WaitAsync(packet.Length, cancellationToken).ConfigureAwait(false);
+                await sink.SendPacketAsync(packet, next.LocationId, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+}

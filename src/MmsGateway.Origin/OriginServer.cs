@@ -1,0 +1,166 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MmsGateway.Origin.Media;
+using MmsGateway.Origin.Mmsh;
+using MmsGateway.Origin.Mmst;
+using MmsGateway.Origin.Mmsu;
+
+namespace MmsGateway.Origin;
+
+/// <summary>
+/// The MMS origin server: on-demand files and live loops over MMST (TCP), MMSU (UDP data) and MMSH (HTTP), with
+/// a throughput cap and fault injection that can be changed while it runs (admin routes on the HTTP port:
+/// <c>/_admin/rate?bps=N</c>, <c>/_admin/faults?...</c>, <c>/_admin/status</c>).
+/// </summary>
+public sealed partial class OriginServer : IAsyncDisposable
+{
+    private readonly OriginContext _context;
+    private readonly MmstServer? _mmst;
+    private readonly MmshServer? _mmsh;
+    private readonly MmsuChannel? _mmsu;
+    private readonly ILogger _logger;
+
+    private OriginServer(OriginContext context, MmstServer? mmst, MmshServer? mmsh, MmsuChannel? mmsu)
+    {
+        _context = context;
+        _mmst = mmst;
+        _mmsh = mmsh;
+        _mmsu = mmsu;
+        _logger = context.Loggers.CreateLogger<OriginServer>();
+    }
+
+    /// <summary>The MMST port (-1 when disabled or refused).</summary>
+    public int MmstPort => _mmst?.Port ?? -1;
+
+    /// <summary>The MMSH port (-1 when disabled or refused).</summary>
+    public int HttpPort => _mmsh?.Port ?? -1;
+
+    /// <summary>The MMSU resend-request port (-1 when disabled).</summary>
+    public int UdpPort => _mmsu?.Port ?? -1;
+
+    public OriginOptions Options => _context.Options;
+
+    /// <summary>Per-session cap in bits per second (0 = none); takes effect at once in running sessions.</summary>
+    public long RateBps
+    {
+        get => _context.Cap.BitsPerSecond;
+        set => _context.Cap.BitsPerSecond = value;
+    }
+
+    public OriginFaults Faults
+    {
+        get => _context.Faults;
+        set => _context.Faults = value;
+    }
+
+    /// <summary>MMSU datagrams dropped on purpose and datagrams sent again on request.</summary>
+    public (long Dropped, long Resent) UdpCounters => (_mmsu?.Dropped ?? 0, _mmsu?.Resent ?? 0);
+
+    public static Task<OriginServer> StartAsync(OriginOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null)
+    {
+        options.Validate();
+        loggers ??= NullLoggerFactory.Instance;
+        time ??= TimeProvider.System;
+        var catalog = new OriginCatalog(options, time, loggers);
+        var context = new OriginContext(options, catalog, time, loggers);
+        var faults = options.Faults;
+
+        MmsuChannel? mmsu = null;
+        MmstServer? mmst = null;
+        MmshServer? mmsh = null;
+        try
+        {
+            if (options.MmstPort >= 0 && options.UdpPort >= 0) mmsu = new MmsuChannel(context, options.Address, options.UdpPort);
+            if (options.MmstPort >= 0 && !faults.Refuses("mmst"))
+            {
+                mmst = new MmstServer(context, mmsu, options.Address, options.MmstPort);
+                mmst.Start();
+            }
+            if (options.HttpPort >= 0 && !faults.Refuses("mmsh"))
+            {
+                mmsh = new MmshServer(context, options.Address, options.HttpPort, (connection, ct) => AdminRoutes.TryHandleAsync(context, connection, ct));
+                mmsh.Start();
+            }
+        }
+        catch
+        {
+            // Ports already taken, typically: release what was opened before reporting.
+            mmst?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            mmsu?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            catalog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            throw;
+        }
+        var server = new OriginServer(context, mmst, mmsh, mmsu);
+        LogStarted(server._logger, server.MmstPort, server.HttpPort, server.UdpPort, options.Root, string.Join(", ", options.Live.Keys));
+        return Task.FromResult(server);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_mmst is not null) await _mmst.DisposeAsync().ConfigureAwait(false);
+        if (_mmsh is not null) await _mmsh.DisposeAsync().ConfigureAwait(false);
+        if (_mmsu is not null) await _mmsu.DisposeAsync().ConfigureAwait(false);
+        await _context.Catalog.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Origin listening: MMST {Mmst}, MMSH {Http}, MMSU {Udp}; root {Root}; live {Live}")]
+    private static partial void LogStarted(ILogger logger, int mmst, int http, int udp, string root, string live);
+}
+
+/// <summary>Plain-HTTP admin routes on the MMSH port, for tests that change the cap or faults mid-stream.</summary>
+internal static class AdminRoutes
+{
+    public static async Task<bool> TryHandleAsync(OriginContext context, MmshConnection connection, CancellationToken ct)
+    {
+        var request = connection.Request;
+        if (!request.Path.StartsWith("/_admin/", StringComparison.Ordinal)) return false;
+        var query = ParseQuery(request.Query);
+        switch (request.Path)
+        {
+            case "/_admin/rate" when query.TryGetValue("bps", out var bps) && long.TryParse(bps, CultureInfo.InvariantCulture, out var value) && value >= 0:
+                context.Cap.BitsPerSecond = value;
+                await connection.WriteStatusAsync(200, "OK", $"rate {value} bps", ct).ConfigureAwait(false);
+                return true;
+            case "/_admin/faults":
+                context.Faults = new OriginFaults
+                {
+                    DisconnectAfter = Seconds(query, "disconnect-after"),
+                    StallAfter = Seconds(query, "stall-after"),
+                    GarbageAfter = Seconds(query, "garbage-after"),
+                    ResetDuringHandshake = query.GetValueOrDefault("reset-handshake") is "1" or "true",
+                    Refuse = query.TryGetValue("refuse", out var refuse)
+                        ? refuse.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase)
+                        : new HashSet<string>(StringComparer.OrdinalIgnoreCase),
+                };
+                await connection.WriteStatusAsync(200, "OK", "faults set", ct).ConfigureAwait(false);
+                return true;
+            case "/_admin/status":
+                var status = string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"rateBps\":{context.Cap.BitsPerSecond},\"live\":[{string.Join(",", context.Catalog.LiveChannels.Select(c => $"{{\"name\":\"{c.Name}\",\"published\":{c.Published}}}"))}]}}");
+                await connection.WriteResponseAsync(200, "OK", "application/json", status, ct).ConfigureAwait(false);
+                return true;
+            default:
+                await connection.WriteStatusAsync(400, "Bad Request", "use /_admin/rate?bps=N, /_admin/faults?..., /_admin/status", ct).ConfigureAwait(false);
+                return true;
+        }
+    }
+
+    private static TimeSpan? Seconds(Dictionary<string, string> query, string key) =>
+        query.TryGetValue(key, out var text) && double.TryParse(text, CultureInfo.InvariantCulture, out var s) && s >= 0
+            ? TimeSpan.FromSeconds(s)
+            : null;
+
+    private static Dictionary<string, string> ParseQuery(string? query)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (string.IsNullOrEmpty(query)) return result;
+        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq < 0) result[Uri.UnescapeDataString(pair)] = "";
+            else result[Uri.UnescapeDataString(pair[..eq])] = Uri.UnescapeDataString(pair[(eq + 1)..]);
+        }
+        return result;
+    }
+}
