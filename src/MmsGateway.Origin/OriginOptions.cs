@@ -45,8 +45,11 @@ public sealed class OriginOptions
     /// <summary>How often an idle MMST control channel is pinged (§1.5.10: 30 s).</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Seconds of media sent at full speed at the start of an on-demand play (preroll burst).</summary>
-    public TimeSpan OnDemandBurst { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Media sent at full speed at the start of an MMSU play before pacing by send times. Kept short: a burst larger
+    /// than the client's socket buffer is lost, and clients such as vlc never ask for resends.
+    /// </summary>
+    public TimeSpan UdpBurst { get; init; } = TimeSpan.FromSeconds(1);
 
     public void Validate()
     {

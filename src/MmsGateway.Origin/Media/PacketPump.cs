@@ -27,12 +27,20 @@ internal enum PumpOutcome
 /// </summary>
 internal sealed class PacketPump(OriginContext context)
 {
+    /// <summary>
+    /// Runs until the feed ends, a fault disconnects, or <paramref name="cancellationToken"/> fires. With
+    /// <paramref name="realTimeAfter"/>, packets are also paced by their send times once that much media has gone
+    /// out at full speed (a preroll burst): a live feed paces itself, but datagrams sent faster than the client
+    /// reads them are simply lost, so MMSU paces on-demand content too.
+    /// </summary>
     public async Task<PumpOutcome> RunAsync(
-        IPacketFeed feed, AsfStreamSelection selection, Lock selectionLock, IPacketSink sink, CancellationToken cancellationToken)
+        IPacketFeed feed, AsfStreamSelection selection, Lock selectionLock, IPacketSink sink, CancellationToken cancellationToken,
+        TimeSpan? realTimeAfter = null)
     {
         var time = context.Time;
         var throttle = new SessionThrottle(context.Cap, time);
         var started = time.GetTimestamp();
+        long? firstSendTime = null;
         var scratch = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
@@ -56,6 +64,13 @@ internal sealed class PacketPump(OriginContext context)
 
                 if (await feed.NextAsync(cancellationToken).ConfigureAwait(false) is not { } next) return PumpOutcome.EndOfContent;
                 var packet = next.Bytes;
+                if (realTimeAfter is { } burst)
+                {
+                    var sendTime = AsfPacketParser.ParseHeader(packet.Span, packet.Length).SendTime;
+                    firstSendTime ??= sendTime;
+                    var due = TimeSpan.FromMilliseconds(sendTime - firstSendTime.Value) - burst - time.GetElapsedTime(started);
+                    if (due > TimeSpan.Zero) await Task.Delay(due, time, cancellationToken).ConfigureAwait(false);
+                }
                 AsfPacketFilterResult result;
                 lock (selectionLock) result = selection.Apply(packet.Span, scratch);
                 if (result == AsfPacketFilterResult.Empty) continue;

@@ -19,6 +19,7 @@ namespace MmsGateway.Origin.Mmst;
 internal sealed partial class MmstServerSession : IPacketSink
 {
     private const uint OpenFileId = 1; // vlc accepts only 1 or 2; the others hard-code 1 (§1.5.6)
+    private static readonly TimeSpan UdpDrainTime = TimeSpan.FromSeconds(3);
 
     private readonly OriginContext _context;
     private readonly Mmsu.MmsuChannel? _udp;
@@ -330,12 +331,15 @@ internal sealed partial class MmstServerSession : IPacketSink
             {
                 try
                 {
-                    var outcome = await new PacketPump(_context).RunAsync(feed, _selection, _selectionLock, this, playToken).ConfigureAwait(false);
+                    var pace = _udpTarget is null ? (TimeSpan?)null : _context.Options.UdpBurst;
+                    var outcome = await new PacketPump(_context).RunAsync(feed, _selection, _selectionLock, this, playToken, pace).ConfigureAwait(false);
                     if (outcome == PumpOutcome.Disconnect)
                     {
                         _socket.Close();
                         return;
                     }
+                    // Over UDP the end-of-stream message must not overtake the last datagrams and their resends.
+                    if (_udpTarget is not null) await Task.Delay(UdpDrainTime, _context.Time, playToken).ConfigureAwait(false);
                     await SendAsync(new ReportEndOfStreamMessage(MmsHResult.Ok, incarnation), playToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
