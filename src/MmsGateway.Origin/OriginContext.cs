@@ -15,6 +15,12 @@ internal sealed class OriginContext(OriginOptions options, OriginCatalog catalog
     public ILoggerFactory Loggers { get; } = loggers;
     public ThroughputCap Cap { get; } = new(options.RateBps);
 
+    /// <summary>Multicast stations by live name, whose <c>.nsc</c> files the HTTP port serves.</summary>
+    public Dictionary<string, MulticastSender> Stations { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The MMST port actually listened on, for unicast fall-back URLs (-1 when none).</summary>
+    public int MmstPort { get; set; } = -1;
+
     public OriginFaults Faults
     {
         get => Volatile.Read(ref _faults);

@@ -58,6 +58,12 @@ public sealed class OriginOptions
         {
             if (!File.Exists(file)) throw new ArgumentException($"--live {name}: {file} does not exist");
         }
+        foreach (var (name, group) in Multicast)
+        {
+            if (!Live.ContainsKey(name)) throw new ArgumentException($"--multicast {name}: there is no --live {name} to send");
+            if (!IPAddress.IsLoopback(group.Address) && (group.Address.GetAddressBytes()[0] & 0xF0) != 0xE0)
+                throw new ArgumentException($"--multicast {name}: {group.Address} is not a multicast group (224.0.0.0/4)");
+        }
         if (RateBps < 0) throw new ArgumentException("--rate must be 0 (no cap) or positive");
         if (UdpLossPercent is < 0 or >= 100) throw new ArgumentException("--udp-loss must be in 0..99");
         if (BasicCredentials is { } c && !c.Contains(':', StringComparison.Ordinal)) throw new ArgumentException("--auth must be USER:PASSWORD");

@@ -77,9 +77,15 @@ public sealed partial class OriginServer : IAsyncDisposable
                 mmst = new MmstServer(context, mmsu, options.Address, options.MmstPort);
                 mmst.Start();
             }
+            context.MmstPort = mmst?.Port ?? -1;
+            foreach (var (name, group) in options.Multicast)
+            {
+                var channel = catalog.FindLive(name) ?? throw new ArgumentException($"--multicast {name}: no --live {name} to send");
+                context.Stations[name] = new MulticastSender(channel, group, options.Address, time, loggers.CreateLogger<MulticastSender>());
+            }
             if (options.HttpPort >= 0 && !faults.Refuses("mmsh"))
             {
-                mmsh = new MmshServer(context, options.Address, options.HttpPort, (connection, ct) => AdminRoutes.TryHandleAsync(context, connection, ct));
+                mmsh = new MmshServer(context, options.Address, options.HttpPort, (connection, ct) => PlainRoutes.TryHandleAsync(context, connection, ct));
                 mmsh.Start();
             }
         }
@@ -87,6 +93,7 @@ public sealed partial class OriginServer : IAsyncDisposable
         {
             // Ports already taken, typically: release what was opened before reporting.
             mmst?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            foreach (var station in context.Stations.Values) station.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             mmsu?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             catalog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             throw;
@@ -101,6 +108,7 @@ public sealed partial class OriginServer : IAsyncDisposable
         if (_mmst is not null) await _mmst.DisposeAsync().ConfigureAwait(false);
         if (_mmsh is not null) await _mmsh.DisposeAsync().ConfigureAwait(false);
         if (_mmsu is not null) await _mmsu.DisposeAsync().ConfigureAwait(false);
+        foreach (var station in _context.Stations.Values) await station.DisposeAsync().ConfigureAwait(false);
         await _context.Catalog.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -108,12 +116,24 @@ public sealed partial class OriginServer : IAsyncDisposable
     private static partial void LogStarted(ILogger logger, int mmst, int http, int udp, string root, string live);
 }
 
-/// <summary>Plain-HTTP admin routes on the MMSH port, for tests that change the cap or faults mid-stream.</summary>
-internal static class AdminRoutes
+/// <summary>
+/// Plain-HTTP routes on the MMSH port: multicast station files (<c>/NAME.nsc</c>) and the admin routes tests use
+/// to change the cap or faults mid-stream.
+/// </summary>
+internal static class PlainRoutes
 {
     public static async Task<bool> TryHandleAsync(OriginContext context, MmshConnection connection, CancellationToken ct)
     {
         var request = connection.Request;
+        if (request.Path.EndsWith(".nsc", StringComparison.OrdinalIgnoreCase)
+            && context.Stations.TryGetValue(request.Path.TrimStart('/')[..^4], out var station))
+        {
+            var host = (request.Headers["Host"] ?? "127.0.0.1").Split(':')[0];
+            var unicast = string.Create(CultureInfo.InvariantCulture, $"mms://{host}:{context.MmstPort}/{request.Path.TrimStart('/')[..^4]}");
+            // [MS-MSB] fixes no MIME type for station files (§11.17); this is what WMS used.
+            await connection.WriteResponseAsync(200, "OK", "application/x-netshow-channel", station.StationFile(unicast), ct).ConfigureAwait(false);
+            return true;
+        }
         if (!request.Path.StartsWith("/_admin/", StringComparison.Ordinal)) return false;
         var query = ParseQuery(request.Query);
         switch (request.Path)

@@ -136,15 +136,43 @@ public sealed partial class LiveChannel : OriginMedia, IAsyncDisposable
         }
     }
 
-    /// <summary>How far each pass moves the timeline: the content duration, or the last send time plus its duration.</summary>
+    /// <summary>
+    /// How far each pass moves the timeline: long enough that every stream's next pass starts after its last object
+    /// of this pass ends, and a whole number of video frames, so the seam looks like one skipped frame at worst.
+    /// A seam that is not a frame multiple makes ffmpeg's decoder emit duplicate time stamps.
+    /// </summary>
     private long LoopLength(uint firstSendTime)
     {
-        var last = new byte[_file.PacketSize];
+        var spans = new Dictionary<int, (uint First, uint Last, uint Step)>();
+        var buffer = new byte[PacketSize];
+        var payloads = new AsfPayload[AsfPacketParser.MaxPayloads];
+        for (long i = 0; i < _file.PacketCount; i++)
+        {
+            _file.ReadPacket(i, buffer);
+            var header = AsfPacketParser.Parse(buffer, PacketSize, payloads);
+            foreach (var p in payloads.AsSpan(0, header.PayloadCount))
+            {
+                if (!p.StartsMediaObject || (p.ReplicatedDataLength < 8 && !p.IsCompressed)) continue;
+                var time = p.PresentationTime;
+                spans[p.StreamNumber] = spans.TryGetValue(p.StreamNumber, out var s)
+                    ? (Math.Min(s.First, time), Math.Max(s.Last, time), time > s.Last ? time - s.Last : s.Step)
+                    : (time, time, 0);
+            }
+        }
+        var last = new byte[PacketSize];
         _file.ReadPacket(_file.PacketCount - 1, last);
-        var lastHeader = AsfPacketParser.ParseHeader(last, _file.PacketSize);
-        var bySendTime = (long)lastHeader.SendTime + Math.Max((int)lastHeader.Duration, 1) - firstSendTime;
-        var byDuration = (long)(Header.FileProperties.Duration?.TotalMilliseconds ?? 0);
-        return Math.Max(Math.Max(bySendTime, byDuration), 1);
+        var lastHeader = AsfPacketParser.ParseHeader(last, PacketSize);
+        long loop = Math.Max((long)lastHeader.SendTime + Math.Max((int)lastHeader.Duration, 1) - firstSendTime, 1);
+        foreach (var (_, span) in spans) loop = Math.Max(loop, (long)span.Last + span.Step - span.First);
+
+        var video = spans.Where(kv => _videoStreams.Contains(kv.Key) && kv.Value.Step > 0).Select(kv => kv.Value).FirstOrDefault();
+        if (video.Step > 0)
+        {
+            var videoSpan = (long)video.Last + video.Step - video.First;
+            var slack = loop - videoSpan;
+            loop = videoSpan + (slack + video.Step - 1) / video.Step * video.Step;
+        }
+        return loop;
     }
 
     private AsfStreamSet KeyFrameStarts(byte[] packet)

@@ -21,10 +21,11 @@ internal static class OriginCommand
         var fault = new Option<string[]>("--fault") { Description = "disconnect-after=S | stall-after=S | garbage-after=S | refuse=mmst,mmsh,mmsu | reset-handshake (repeatable)." };
         var auth = new Option<string?>("--auth") { Description = "USER:PASSWORD required over MMST (Basic)." };
         var redirect = new Option<string[]>("--redirect") { Description = "NAME=URL: answer NAME with an MMS redirect (repeatable)." };
+        var multicast = new Option<string[]>("--multicast") { Description = "NAME=GROUP:PORT: also send live NAME to a multicast group; /NAME.nsc on the HTTP port describes it." };
 
         var command = new Command("origin", "Run the MMS origin server (MMST, MMSH, MMSU) over a folder of ASF files.")
         {
-            root, address, mmstPort, httpPort, udpPort, live, rate, udpLoss, fault, auth, redirect,
+            root, address, mmstPort, httpPort, udpPort, live, rate, udpLoss, fault, auth, redirect, multicast,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,6 +45,9 @@ internal static class OriginCommand
                     Faults = ParseFaults(parse.GetValue(fault) ?? []),
                     BasicCredentials = parse.GetValue(auth),
                     Redirects = Pairs(parse.GetValue(redirect), "--redirect"),
+                    Multicast = Pairs(parse.GetValue(multicast), "--multicast")
+                        .ToDictionary(p => p.Key, p => IPEndPoint.TryParse(p.Value, out var ep) && ep.Port > 0
+                            ? ep : throw new ArgumentException($"--multicast {p.Key}: expected GROUP:PORT, got '{p.Value}'")),
                 };
                 options.Validate();
             }
