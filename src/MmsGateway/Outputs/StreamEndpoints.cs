@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Options;
+using MmsGateway.Asf;
+using MmsGateway.Asf.Selection;
+using MmsGateway.Mms.Client;
+using MmsGateway.Mms.Mmsh;
+using MmsGateway.Mms.Mmst;
+using MmsGateway.Observability;
+using MmsGateway.Streams;
+
+namespace MmsGateway.Outputs;
+
+/// <summary>
+/// <c>GET /streams/{name}/live.asf</c> (design.md, "HTTP"): chunked ASF for players, or MS-WMSP for an NSPlayer
+/// client on the same URL, so ffmpeg's mmsh://, VLC and old Windows Media Players can use the gateway as their
+/// server. <c>?maxBitrate=</c> picks a lower video stream; <c>?start=</c> positions on-demand streams.
+/// </summary>
+public static class StreamEndpoints
+{
+    public static void MapStreamEndpoints(this WebApplication app)
+    {
+        app.MapGet("/streams/{name}/live.asf", ServeAsync);
+    }
+
+    private static async Task ServeAsync(HttpContext http, string name, StreamRegistry registry, GatewayMetrics metrics,
+        IOptions<GatewayOptions> options, TimeProvider time)
+    {
+        if (!registry.Streams.TryGetValue(name, out var stream))
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            await http.Response.WriteAsync($"no stream named '{name}'\n").ConfigureAwait(false);
+            return;
+        }
+        var query = http.Request.Query;
+        long? maxBitrate = long.TryParse(query["maxBitrate"], CultureInfo.InvariantCulture, out var mb) && mb > 0 ? mb : null;
+        var start = double.TryParse(query["start"], CultureInfo.InvariantCulture, out var s) && s > 0 ? TimeSpan.FromSeconds(s) : TimeSpan.Zero;
+        var wmsp = WmspRequest.From(http.Request);
+        if (wmsp is not null && wmsp.Kind is not (MmshRequestKind.Describe or MmshRequestKind.Play))
+        {
+            // KeepAlive, Log, Stop, SelectStream on a separate connection: acknowledge (§3.2 item 9).
+            WmspRequest.WriteHead(http, wmsp.ClientId ?? 0, null, stream.OnDemand, 0);
+            return;
+        }
+        if (wmsp?.StreamTimeMs is { } ms && ms is > 0 and < uint.MaxValue) start = TimeSpan.FromMilliseconds(ms);
+
+        var ct = http.RequestAborted;
+        if (stream.OnDemand)
+        {
+            await using var session = await registry.Connector.ConnectAsync(name, stream, start, ct).ConfigureAwait(false);
+            var streams = wmsp?.Selection(session.Header, session.SelectedStreams) ?? session.SelectedStreams;
+            if (await WriteHeadOrDescribeAsync(http, wmsp, session.Header, streams, onDemand: true).ConfigureAwait(false)) return;
+            var output = wmsp is null ? "asf" : "wmsp";
+            metrics.ViewerConnected(name, output);
+            try
+            {
+                var pump = new OnDemandViewerPump(name, output, session, wmsp is null ? ViewerFraming.Asf : ViewerFraming.CreateWmsp(),
+                    streams, start == TimeSpan.Zero, metrics, time, options.Value.ViewerFlushInterval);
+                await pump.RunAsync(http.Response.BodyWriter, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                metrics.ViewerDisconnected(name, output);
+            }
+            return;
+        }
+
+        var hub = registry.Hub(name)!;
+        var current = hub.Current;
+        HubViewer viewer;
+        try
+        {
+            var wantedVideo = current is null ? AsfStreamSet.None : ViewerStreams.Video(current.Header, ViewerStreams.Choose(current, maxBitrate));
+            viewer = await hub.AttachAsync(wmsp is null ? "asf" : "wmsp", wantedVideo, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            http.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+            await http.Response.WriteAsync($"stream '{name}' is not reachable upstream: {hub.LastError ?? "no answer yet"}\n", ct).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            var viewerStreams = wmsp?.Selection(viewer.Stream.Header, viewer.Stream.UpstreamStreams) ?? ViewerStreams.Choose(viewer.Stream, maxBitrate);
+            if (await WriteHeadOrDescribeAsync(http, wmsp, viewer.Stream.Header, viewerStreams, onDemand: false).ConfigureAwait(false)) return;
+            var pump = new LiveViewerPump(hub, viewer, wmsp is null ? ViewerFraming.Asf : ViewerFraming.CreateWmsp(), viewerStreams, metrics,
+                options.Value.ViewerFlushInterval);
+            await pump.RunAsync(http.Response.BodyWriter, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested || viewer.Closed.IsCancellationRequested)
+        {
+            if (viewer.Closed.IsCancellationRequested && !ct.IsCancellationRequested) http.Abort(); // the hub ended this viewer
+        }
+        finally
+        {
+            hub.Detach(viewer);
+        }
+    }
+
+    /// <summary>Writes the response head; for an MS-WMSP Describe also the single <c>$H</c>, and returns true (done).</summary>
+    private static async Task<bool> WriteHeadOrDescribeAsync(HttpContext http, WmspRequest? wmsp, AsfHeader header, AsfStreamSet streams, bool onDemand)
+    {
+        if (wmsp is null)
+        {
+            http.Response.ContentType = "video/x-ms-asf";
+            http.Response.Headers.CacheControl = "no-cache, no-store";
+            return false;
+        }
+        var clientId = wmsp.ClientId ?? (uint)Random.Shared.Next(1, int.MaxValue);
+        if (wmsp.Kind == MmshRequestKind.Describe)
+        {
+            var asfHeader = AsfHeaderWriter.Write(header, streams, onDemand ? new AsfDataLayout.Unchanged() : new AsfDataLayout.Broadcast());
+            WmspRequest.WriteHead(http, clientId, MmshResponseWriter.DescribeContentType, onDemand, MmshFraming.DataPrefixSize + asfHeader.Length);
+            MmshFraming.WriteHeader(http.Response.BodyWriter, asfHeader);
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+            return true;
+        }
+        WmspRequest.WriteHead(http, clientId, MmshResponseWriter.PlayContentType, onDemand, null);
+        return false;
+    }
+}
+
+/// <summary>An MS-WMSP request recognised on a gateway URL (User-Agent NSPlayer, NSServer or WMCacheProxy).</summary>
+internal sealed class WmspRequest(MmshRequest request)
+{
+    public MmshRequestKind Kind => request.Kind;
+    public uint? ClientId => request.ClientId;
+    public uint? StreamTimeMs => request.StreamTimeMs;
+
+    /// <summary>Parses the request the way the origin does, by re-reading its head with the MMSH codec.</summary>
+    public static WmspRequest? From(HttpRequest http)
+    {
+        var agent = http.Headers.UserAgent.ToString();
+        if (!(agent.StartsWith("NSPlayer/", StringComparison.OrdinalIgnoreCase) || agent.StartsWith("NSServer/", StringComparison.OrdinalIgnoreCase)
+              || agent.StartsWith("WMCacheProxy/", StringComparison.OrdinalIgnoreCase))) return null;
+        var head = new StringBuilder();
+        head.Append(http.Method).Append(' ').Append(http.Path).Append(http.QueryString).Append(" HTTP/1.1\r\n");
+        foreach (var (key, values) in http.Headers)
+            foreach (var value in values)
+                head.Append(key).Append(": ").Append(value).Append("\r\n");
+        head.Append("\r\n");
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(head.ToString())));
+        try
+        {
+            return MmshRequest.TryParse(ref reader, out var request) ? new WmspRequest(request) : null;
+        }
+        catch (Mms.MmsProtocolException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The streams named by <c>stream-switch-entry</c> (levels 0/1 as on; no entries: <paramref name="fallback"/>).</summary>
+    public AsfStreamSet Selection(AsfHeader header, AsfStreamSet fallback)
+    {
+        var existing = fallback.Numbers.ToHashSet();
+        var entries = request.GetStreamSwitchEntries(existing);
+        if (entries.Count == 0) return fallback;
+        var selection = new AsfStreamSelection(header);
+        selection.Select(entries.Select(e => ((int)e.Source, (int)e.Destination, (ThinningLevel)Math.Min((int)e.ThinningLevel, 2))), unlistedOff: true);
+        var chosen = selection.Delivered.Intersect(fallback);
+        return chosen.IsEmpty ? fallback : chosen;
+    }
+
+    /// <summary>The MS-WMSP response head (§2.6, §2.7, §3.2): Server, Cache-Control, Pragma with client-id and features.</summary>
+    public static void WriteHead(HttpContext http, uint clientId, string? contentType, bool onDemand, long? contentLength)
+    {
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.Headers.Server = MmshResponseInfo.DefaultServer;
+        response.Headers.CacheControl = "no-cache";
+        var features = onDemand ? "seekable,stridable" : "broadcast";
+        response.Headers.Pragma = string.Create(CultureInfo.InvariantCulture, $"no-cache,client-id={clientId},features=\"{features}\",timeout=60000");
+        if (contentType is not null) response.ContentType = contentType;
+        response.ContentLength = contentLength ?? (contentType is null ? 0 : null);
+    }
+}

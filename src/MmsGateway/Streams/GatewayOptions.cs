@@ -1,0 +1,109 @@
+using Microsoft.Extensions.Options;
+
+namespace MmsGateway.Streams;
+
+/// <summary>The <c>Gateway</c> configuration section (design.md, "Configuration").</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Named streams: <c>Gateway:Streams:{name}:Source</c> and friends.</summary>
+    public Dictionary<string, StreamOptions> Streams { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Deadline of one TCP connect to an upstream server.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Deadline of the whole MMS handshake of one protocol attempt.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>An upstream that sends nothing for this long is considered lost.</summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Grace period before an upstream session closes once its last viewer has left.</summary>
+    public TimeSpan CloseAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First reconnect delay; doubles per failure up to <see cref="ReconnectMaxDelay"/>, with ±20 % jitter.</summary>
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Memory for each live stream's packet ring (fast start and slow-viewer slack).</summary>
+    public int RingBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>A viewer's writes are gathered for at most this long (coalesced writes, not one per packet).</summary>
+    public TimeSpan ViewerFlushInterval { get; set; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>Upstream hosts that <c>GET /play?url=</c> may open; empty (the default) disables ad-hoc play.</summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>Start the bundled demo origin and stream <c>demo</c> when no stream is configured.</summary>
+    public bool Demo { get; set; } = true;
+}
+
+/// <summary>One configured stream.</summary>
+public sealed class StreamOptions
+{
+    /// <summary>Required: <c>mms://</c>, <c>mmst://</c>, <c>mmsh://</c>, <c>mmsu://</c> or <c>http://</c> URL.</summary>
+    public string Source { get; set; } = "";
+
+    /// <summary>Cap on the bitrate taken upstream (bits/s); 0 or absent = no cap.</summary>
+    public long? MaxBitrate { get; set; }
+
+    /// <summary>Rollover order for <c>mms://</c>: <c>mmst</c>, <c>mmsh</c>, <c>mmsu</c>.</summary>
+    public List<string>? Protocols { get; set; }
+
+    /// <summary>On-demand content: each viewer gets its own upstream session and may seek (<c>?start=</c>).</summary>
+    public bool OnDemand { get; set; }
+
+    /// <summary>Overrides <see cref="GatewayOptions.CloseAfter"/> for this stream.</summary>
+    public TimeSpan? CloseAfter { get; set; }
+
+    /// <summary>Keep the upstream session open even without viewers.</summary>
+    public bool AlwaysOn { get; set; }
+
+    /// <summary>Name of a YARP cluster whose destinations (health-checked by YARP) provide the server for <see cref="Source"/>.</summary>
+    public string? Cluster { get; set; }
+}
+
+/// <summary>Validates <see cref="GatewayOptions"/> at start; each failure names its configuration key.</summary>
+public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    private static readonly string[] Schemes = ["mms", "mmst", "mmsh", "mmsu", "http"];
+    private static readonly string[] ProtocolNames = ["mmst", "mmsh", "mmsu"];
+
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var (stream, s) in options.Streams)
+        {
+            var key = $"Gateway:Streams:{stream}";
+            if (!IsValidName(stream)) failures.Add($"{key}: stream names use letters, digits, '-' and '_' only");
+            if (string.IsNullOrWhiteSpace(s.Source))
+                failures.Add($"{key}:Source is required");
+            else if (!Uri.TryCreate(s.Source, UriKind.Absolute, out var uri) || !Schemes.Contains(uri.Scheme))
+                failures.Add($"{key}:Source '{s.Source}' is not an mms://, mmst://, mmsh://, mmsu:// or http:// URL");
+            if (s.MaxBitrate is < 0) failures.Add($"{key}:MaxBitrate must be positive");
+            if (s.Protocols is { } protocols && (protocols.Count == 0 || protocols.Any(p => !ProtocolNames.Contains(p, StringComparer.OrdinalIgnoreCase))))
+                failures.Add($"{key}:Protocols must list mmst, mmsh and/or mmsu");
+            if (s.CloseAfter is { } close && close < TimeSpan.Zero) failures.Add($"{key}:CloseAfter must not be negative");
+        }
+        Positive(failures, "Gateway:ConnectTimeout", options.ConnectTimeout);
+        Positive(failures, "Gateway:HandshakeTimeout", options.HandshakeTimeout);
+        Positive(failures, "Gateway:ReadTimeout", options.ReadTimeout);
+        Positive(failures, "Gateway:ReconnectInitialDelay", options.ReconnectInitialDelay);
+        if (options.ReconnectMaxDelay < options.ReconnectInitialDelay)
+            failures.Add("Gateway:ReconnectMaxDelay must not be below Gateway:ReconnectInitialDelay");
+        if (options.RingBytes < 256 * 1024) failures.Add("Gateway:RingBytes must be at least 262144");
+        if (options.ViewerFlushInterval < TimeSpan.Zero || options.ViewerFlushInterval > TimeSpan.FromSeconds(1))
+            failures.Add("Gateway:ViewerFlushInterval must be between 0 and 1 s");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public static bool IsValidName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    private static void Positive(List<string> failures, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero) failures.Add($"{key} must be positive");
+    }
+}

@@ -1,0 +1,296 @@
+using Microsoft.Extensions.Logging;
+using MmsGateway.Asf;
+using MmsGateway.Asf.Packets;
+using MmsGateway.Mms.Client;
+using MmsGateway.Observability;
+
+namespace MmsGateway.Streams;
+
+public enum HubState
+{
+    Idle,
+    Connecting,
+    Playing,
+    Reconnecting,
+}
+
+/// <summary>
+/// One live stream shared by all its viewers (design.md, "StreamHub"; MediaMTX's one supervised source per
+/// stream). A supervisor owns the upstream session: it connects when the first viewer arrives (or at start for
+/// always-on streams), reconnects with capped exponential backoff and jitter while viewers stay attached, and
+/// closes the session a grace period after the last viewer leaves. Packets go once into a fixed ring; each viewer
+/// reads it at its own cursor, starting at the newest key frame (fast start). Time stamps are shifted after a
+/// reconnect so the viewers' timeline keeps going forward.
+/// </summary>
+public sealed partial class StreamHub : IAsyncDisposable
+{
+    private static readonly TimeSpan FirstHeaderTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly UpstreamConnector _connector;
+    private readonly GatewayOptions _global;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly List<HubViewer> _viewers = [];
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource _firstViewer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource<HubStream> _streamReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _supervisor = Task.CompletedTask;
+    private int _version;
+    private long _lastViewerLeft = long.MaxValue;
+    private long _outputTimeMs = -1;
+
+    public StreamHub(string name, StreamOptions options, UpstreamConnector connector, GatewayOptions global, GatewayMetrics metrics, ILogger logger, TimeProvider time)
+    {
+        Name = name;
+        Options = options;
+        _connector = connector;
+        _global = global;
+        _metrics = metrics;
+        _logger = logger;
+        _time = time;
+    }
+
+    public string Name { get; }
+    public StreamOptions Options { get; }
+    public HubState State { get; private set; } = HubState.Idle;
+    public string? LastError { get; private set; }
+    public MmsProtocol? Protocol { get; private set; }
+    public HubStream? Current { get; private set; }
+    public long Reconnects { get; private set; }
+
+    public int ViewerCount
+    {
+        get
+        {
+            lock (_gate) return _viewers.Count;
+        }
+    }
+
+    private TimeSpan CloseAfter => Options.CloseAfter ?? _global.CloseAfter;
+
+    public void Start()
+    {
+        _supervisor = Task.Run(() => SuperviseAsync(_stop.Token));
+        if (Options.AlwaysOn) _firstViewer.TrySetResult();
+    }
+
+    /// <summary>
+    /// Attaches a viewer: waits (bounded) for the stream's header, then positions the viewer at the newest key frame
+    /// of the streams it will receive. Throws <see cref="TimeoutException"/> when the upstream does not come up.
+    /// </summary>
+    public async Task<HubViewer> AttachAsync(string output, AsfStreamSet wantedVideo, CancellationToken cancellationToken)
+    {
+        Task<HubStream> ready;
+        lock (_gate)
+        {
+            _firstViewer.TrySetResult();
+            ready = _streamReady.Task;
+        }
+        var stream = await ready.WaitAsync(FirstHeaderTimeout, _time, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            stream = Current ?? stream;
+            var video = wantedVideo.IsEmpty ? stream.VideoStreams : wantedVideo.Intersect(stream.VideoStreams);
+            var join = stream.Ring.FindJoinPoint(video);
+            // No key frame held yet: start with the next packet and let the viewer's filter wait for a key frame.
+            var viewer = new HubViewer(output, join >= 0 ? join : stream.Ring.Published + 1, stream);
+            _viewers.Add(viewer);
+            _metrics.ViewerConnected(Name, output);
+            return viewer;
+        }
+    }
+
+    public void Detach(HubViewer viewer)
+    {
+        lock (_gate)
+        {
+            if (!_viewers.Remove(viewer)) return;
+            _metrics.ViewerDisconnected(Name, viewer.Output);
+            if (_viewers.Count == 0) _lastViewerLeft = _time.GetTimestamp();
+        }
+    }
+
+    private async Task SuperviseAsync(CancellationToken ct)
+    {
+        var failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await _firstViewer.Task.WaitAsync(ct).ConfigureAwait(false);
+                State = Current is null ? HubState.Connecting : HubState.Reconnecting;
+                await using var session = await _connector.ConnectAsync(Name, Options, null, ct).ConfigureAwait(false);
+                failures = 0;
+                Protocol = session.Protocol;
+                LastError = null;
+                var protocol = session.Protocol.ToString().ToLowerInvariant();
+                _metrics.UpstreamConnected(Name, protocol);
+                try
+                {
+                    await PumpAsync(session, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _metrics.UpstreamDisconnected(Name, protocol);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is MmsClientException or IOException or Mms.MmsProtocolException or AsfFormatException or InvalidOperationException or TimeoutException)
+            {
+                LastError = e.Message;
+                failures++;
+                Reconnects++;
+                _metrics.UpstreamReconnect(Name);
+                var delay = Backoff(failures);
+                LogLost(_logger, Name, e.Message, delay.TotalSeconds);
+                State = HubState.Reconnecting;
+                await Task.Delay(delay, _time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>Capped exponential backoff with ±20 % jitter, so many gateways do not reconnect in step.</summary>
+    private TimeSpan Backoff(int failures)
+    {
+        var baseDelay = _global.ReconnectInitialDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16));
+        var capped = Math.Min(baseDelay, _global.ReconnectMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.8 + 0.4 * Random.Shared.NextDouble()));
+    }
+
+    /// <summary>Reads the session until it ends, fails, or the hub goes idle.</summary>
+    private async Task PumpAsync(IMmsSession session, CancellationToken ct)
+    {
+        var stream = AdoptHeader(session);
+        State = HubState.Playing;
+        long shiftMs = 0;
+        var shiftKnown = false;
+        var payloads = new AsfPayload[AsfPacketParser.MaxPayloads];
+        var scratch = new byte[stream.Ring.PacketSize];
+        while (!ct.IsCancellationRequested)
+        {
+            if (TryGoIdle())
+            {
+                LogIdle(_logger, Name);
+                return;
+            }
+            var result = await session.ReadAsync(ct).ConfigureAwait(false);
+            switch (result.Kind)
+            {
+                case MmsReadResultKind.EndOfStream:
+                    throw new IOException("the upstream ended the stream");
+                case MmsReadResultKind.HeaderChanged:
+                    stream = AdoptHeader(session);
+                    shiftKnown = false;
+                    scratch = new byte[stream.Ring.PacketSize];
+                    continue;
+            }
+
+            var packet = result.Packet.Span;
+            if (packet.Length != stream.Ring.PacketSize) continue;
+            packet.CopyTo(scratch);
+            var header = AsfPacketParser.Parse(scratch, scratch.Length, payloads);
+            if (!shiftKnown)
+            {
+                // Continue the viewers' timeline after a reconnect: the new session's first packet follows the last one.
+                shiftMs = _outputTimeMs < 0 ? 0 : _outputTimeMs + 100 - header.SendTime;
+                shiftKnown = true;
+            }
+            if (shiftMs != 0) AsfPacketRetimer.Shift(scratch, scratch.Length, shiftMs);
+            var sendTime = (uint)Math.Clamp(header.SendTime + shiftMs, 0, uint.MaxValue);
+            _outputTimeMs = sendTime;
+
+            var keyFrames = AsfStreamSet.None;
+            foreach (var p in payloads.AsSpan(0, header.PayloadCount))
+            {
+                stream.Bitrates.Add(p.StreamNumber, p.DataLength);
+                if (p.IsKeyFrame && p.StartsMediaObject && stream.VideoStreams.Contains(p.StreamNumber)) keyFrames = keyFrames.With(p.StreamNumber);
+            }
+            stream.Bitrates.Observe(sendTime);
+            stream.Ring.Append(scratch, keyFrames, sendTime);
+            _metrics.UpstreamBytes(Name, packet.Length);
+            WakeViewers(stream);
+        }
+    }
+
+    /// <summary>Keeps the current hub stream when the layout is unchanged (viewers continue), else starts a new one.</summary>
+    private HubStream AdoptHeader(IMmsSession session)
+    {
+        var header = session.Header;
+        var upstream = session.SelectedStreams;
+        lock (_gate)
+        {
+            if (Current is { } current && HubStream.SameLayout(current.Header, header) && current.UpstreamStreams == upstream)
+            {
+                _streamReady.TrySetResult(current);
+                return current;
+            }
+            var capacity = Math.Clamp(_global.RingBytes / header.PacketSize, 64, 16384);
+            var stream = new HubStream(++_version, header, upstream, new PacketRing(capacity, header.PacketSize));
+            _outputTimeMs = -1;
+            if (Current is not null)
+            {
+                foreach (var viewer in _viewers) viewer.Close("the stream's layout changed upstream");
+                _streamReady = new TaskCompletionSource<HubStream>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            Current = stream;
+            _streamReady.TrySetResult(stream);
+            long selected = 0;
+            foreach (var n in upstream.Numbers) selected += header.DeclaredBitrate(n)?.Bitrate ?? 0;
+            _metrics.SetSelectedBitrate(Name, selected);
+            _metrics.SetThinningLevel(Name, 0);
+            return stream;
+        }
+    }
+
+    private void WakeViewers(HubStream stream)
+    {
+        lock (_gate)
+        {
+            foreach (var viewer in _viewers)
+            {
+                // A viewer whose unread packets were overwritten cannot be helped any more: end it (counted).
+                if (viewer.Stream == stream && viewer.Cursor < stream.Ring.Oldest)
+                {
+                    _metrics.PacketsDropped(Name, "slow-viewer", stream.Ring.Oldest - viewer.Cursor);
+                    viewer.Close("the viewer fell a whole ring behind");
+                }
+                viewer.Wake();
+            }
+        }
+    }
+
+    /// <summary>True (and the supervisor will wait for the next viewer) when nobody has watched for the grace period.</summary>
+    private bool TryGoIdle()
+    {
+        if (Options.AlwaysOn) return false;
+        lock (_gate)
+        {
+            if (_viewers.Count > 0 || _time.GetElapsedTime(_lastViewerLeft) < CloseAfter) return false;
+            _firstViewer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            State = HubState.Idle;
+            return true;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            foreach (var viewer in _viewers) viewer.Close("the gateway is stopping");
+        }
+        await _supervisor.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream}: upstream lost ({Problem}); retrying in {Delay:0.0} s")]
+    private static partial void LogLost(ILogger logger, string stream, string problem, double delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream}: no viewers, upstream session closed")]
+    private static partial void LogIdle(ILogger logger, string stream);
+}
