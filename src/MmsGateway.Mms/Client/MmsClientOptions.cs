@@ -1,0 +1,82 @@
+using MmsGateway.Asf;
+
+namespace MmsGateway.Mms.Client;
+
+/// <summary>Settings of <see cref="MmsConnector"/> and the sessions it makes.</summary>
+public sealed class MmsClientOptions
+{
+    /// <summary>Largest ASF header accepted (Header Object + 50 Data Object bytes) by default: 2 MiB.</summary>
+    public const int DefaultMaxHeaderSize = 2 * 1024 * 1024;
+
+    /// <summary>TCP connect, DNS included, per connection.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Everything after the first TCP connect until the first data can be read: MMST Connect … StartPlaying,
+    /// MMSH Describe + Play up to the Play response's header. Also the budget of a seek or an MMSH re-Play.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest silence tolerated while reading the stream (idle timeout).</summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>What <c>mms://</c> tries, in order (protocol.md §8.3). MMSU is not implemented yet.</summary>
+    public IReadOnlyList<MmsProtocol> RolloverOrder { get; set; } = [MmsProtocol.Mmst, MmsProtocol.Mmsh];
+
+    /// <summary>
+    /// The streams to ask for once the header is known. Default: every stream at level 0. (The real multi-bitrate
+    /// policy — one stream per mutual-exclusion group within a bandwidth budget, protocol.md §5.4 — belongs to the
+    /// adaptation component, which passes it here.)
+    /// </summary>
+    public Func<AsfHeader, IReadOnlyList<StreamSelection>>? InitialSelection { get; set; }
+
+    /// <summary>
+    /// The NSPlayer version announced in the MMST subscriber name and the MMSH User-Agent. Below 9.0 a server sends
+    /// no <c>$M</c>, no Supported header and no chunked body (protocol.md §2.3).
+    /// </summary>
+    public string PlayerVersion { get; set; } = "7.0.0.1956";
+
+    /// <summary>The client GUID of every connect of a session (MS-MMSP 3.1.4.1.1); null: a new one per connect.</summary>
+    public Guid? ClientGuid { get; set; }
+
+    /// <summary>Largest ASF header accepted.</summary>
+    public int MaxHeaderSize { get; set; } = DefaultMaxHeaderSize;
+
+    /// <summary>Redirects followed (MMST ReportRedirect, HTTP 301/302/303/307/308) before giving up.</summary>
+    public int MaxRedirects { get; set; } = 5;
+
+    /// <summary>Port for <c>mms://</c> and <c>mmst://</c> URLs without one. An explicit URL port is used by every protocol.</summary>
+    public int DefaultMmstPort { get; set; } = 1755;
+
+    /// <summary>Port for MMSH when the URL has none (<c>mms://</c> rollover, <c>mmsh://</c>, <c>http://</c>).</summary>
+    public int DefaultMmshPort { get; set; } = 80;
+
+    /// <summary>Send the optional FunnelInfo (0x18) after Connect as ffmpeg does (protocol.md §1.6.1); off like vlc.</summary>
+    public bool SendFunnelInfo { get; set; }
+
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        static void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan)
+                throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive, finite time.");
+        }
+
+        Positive(ConnectTimeout, nameof(ConnectTimeout));
+        Positive(HandshakeTimeout, nameof(HandshakeTimeout));
+        Positive(ReadTimeout, nameof(ReadTimeout));
+        ArgumentNullException.ThrowIfNull(RolloverOrder, nameof(RolloverOrder));
+        if (RolloverOrder.Count == 0)
+            throw new ArgumentException("RolloverOrder must name at least one protocol.", nameof(RolloverOrder));
+        ArgumentException.ThrowIfNullOrWhiteSpace(PlayerVersion, nameof(PlayerVersion));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        if (MaxHeaderSize < 128 || MaxHeaderSize > AsfHeaderReader.MaxHeaderSize)
+            throw new ArgumentOutOfRangeException(nameof(MaxHeaderSize), MaxHeaderSize,
+                $"MaxHeaderSize must be between 128 and {AsfHeaderReader.MaxHeaderSize}.");
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRedirects);
+        if (DefaultMmstPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(DefaultMmstPort));
+        if (DefaultMmshPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(DefaultMmshPort));
+    }
+}

@@ -1,0 +1,522 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+
+namespace MmsGateway.Mms.Client;
+
+/// <summary>How the bytes after an HTTP response head are delimited.</summary>
+internal enum MmsBodyFraming
+{
+    /// <summary>No HTTP: every received byte is visible (MMST, and the MMSH response head itself).</summary>
+    Raw,
+
+    /// <summary>HTTP/1.0 style: the body ends when the server closes (MMSH Play, protocol.md §2.7).</summary>
+    CloseDelimited,
+
+    /// <summary>Content-Length bytes (MMSH Describe, §2.6).</summary>
+    ContentLength,
+
+    /// <summary>HTTP/1.1 chunked transfer coding; chunk boundaries need not match <c>$</c> packets (§2.7).</summary>
+    Chunked,
+}
+
+/// <summary>
+/// The socket side of a session (the NATS.Net-style split: this class only moves bytes, the codecs in Mmst/ and
+/// Mmsh/ parse them). One pooled receive buffer per connection, reused for the whole session: parsers see
+/// <see cref="Buffered"/>, consume what they used, and may hand out slices of it that stay valid until the next
+/// <see cref="ReceiveAsync"/>, which is the only place the buffer is compacted. HTTP chunked bodies are decoded in
+/// place, so the parsers always see the plain body. Every receive and send has a deadline (a reusable timer from
+/// the <see cref="TimeProvider"/>: no allocation per receive).
+/// </summary>
+internal sealed class MmsConnection : IAsyncDisposable
+{
+    /// <summary>
+    /// Large enough for the largest unit plus slack: an MMST data packet or command (≤ 64 KiB + 16), an MMSH chunk
+    /// (≤ 4 + 65 535), an HTTP head (≤ 16 KiB, MmshHttpHead.MaxHeadLength).
+    /// </summary>
+    public const int Capacity = 256 * 1024;
+
+    /// <summary>Compact before a receive when less than this is free at the end.</summary>
+    private const int CompactThreshold = 80 * 1024;
+
+    private const int MaxChunkLine = 4096;
+
+    private readonly Socket _socket;
+    private readonly TimeProvider _time;
+    private readonly ITimer _receiveTimer;
+    private readonly Uri _url;
+    private byte[] _buffer;
+
+    // [_start, _end) decoded bytes the parser sees; [_end, _rawEnd) received bytes not decoded yet (chunked only).
+    private int _start;
+    private int _end;
+    private int _rawEnd;
+
+    private readonly Lock _timerLock = new();
+    private CancellationTokenSource _receiveCts = new();
+    private long _receiveDeadline = long.MaxValue;
+    private volatile bool _receiveTimedOut;
+    private volatile bool _aborted;
+    private bool _disposed;
+
+    private MmsBodyFraming _framing = MmsBodyFraming.Raw;
+    private long _bodyRemaining;
+    private ChunkState _chunkState;
+    private long _chunkRemaining;
+    private bool _bodyComplete;
+    private bool _socketEof;
+
+    private enum ChunkState
+    {
+        SizeLine,
+        Data,
+        DataEnd,
+        Trailer,
+        Done,
+    }
+
+    private MmsConnection(Socket socket, Uri url, TimeProvider time)
+    {
+        _socket = socket;
+        _url = url;
+        _time = time;
+        _buffer = ArrayPool<byte>.Shared.Rent(Capacity);
+        _receiveTimer = time.CreateTimer(static state => ((MmsConnection)state!).OnReceiveTimer(), this,
+            Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public EndPoint? LocalEndPoint => _socket.LocalEndPoint;
+
+    public string Endpoint { get; private init; } = string.Empty;
+
+    /// <summary>Total bytes received from the socket.</summary>
+    public long BytesReceived { get; private set; }
+
+    /// <summary>The decoded bytes not consumed yet: one segment of the receive buffer.</summary>
+    public ReadOnlySequence<byte> Buffered => new(_buffer, _start, _end - _start);
+
+    public int BufferedLength => _end - _start;
+
+    /// <summary>True once the body (or the socket) has ended and everything decoded is consumed.</summary>
+    public bool IsDrained => (_bodyComplete || _socketEof) && _start == _end;
+
+    /// <summary>
+    /// Resolves and connects, mapping failures to <see cref="MmsClientErrorKind.Unreachable"/>,
+    /// <see cref="MmsClientErrorKind.Refused"/> or <see cref="MmsClientErrorKind.TimedOut"/> (step Connect).
+    /// </summary>
+    public static async Task<MmsConnection> ConnectAsync(Uri url, string host, int port, TimeSpan timeout,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        string endpoint = MmsUrl.Format(host, port);
+        using var timeoutCts = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
+        IPAddress[] addresses;
+        try
+        {
+            addresses = IPAddress.TryParse(host, out IPAddress? literal)
+                ? [literal]
+                : await Dns.GetHostAddressesAsync(host, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Connect, url,
+                $"resolving {host} took longer than {timeout.TotalSeconds:0.###} s");
+        }
+        catch (SocketException e)
+        {
+            throw new MmsClientException(MmsClientErrorKind.Unreachable, MmsClientStep.Connect, url,
+                $"cannot resolve {host} ({e.SocketErrorCode})", e);
+        }
+
+        if (addresses.Length == 0)
+        {
+            throw new MmsClientException(MmsClientErrorKind.Unreachable, MmsClientStep.Connect, url,
+                $"{host} has no address");
+        }
+
+        SocketException? last = null;
+        foreach (IPAddress address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, port), linked.Token).ConfigureAwait(false);
+                return new MmsConnection(socket, url, time) { Endpoint = endpoint };
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                socket.Dispose();
+                throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Connect, url,
+                    $"TCP connect to {endpoint} took longer than {timeout.TotalSeconds:0.###} s");
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        MmsClientErrorKind kind = last!.SocketErrorCode switch
+        {
+            SocketError.ConnectionRefused => MmsClientErrorKind.Refused,
+            SocketError.TimedOut => MmsClientErrorKind.TimedOut,
+            _ => MmsClientErrorKind.Unreachable,
+        };
+        throw new MmsClientException(kind, MmsClientStep.Connect, url,
+            $"TCP connect to {endpoint} failed ({last.SocketErrorCode})", last);
+    }
+
+    /// <summary>Marks <paramref name="count"/> decoded bytes as used.</summary>
+    public void Consume(long count)
+    {
+        if (count < 0 || count > _end - _start) throw new ArgumentOutOfRangeException(nameof(count));
+        _start += (int)count;
+    }
+
+    /// <summary>Gives back bytes consumed since the last receive (to re-read a unit that was looked at too early).</summary>
+    public void Unconsume(int count)
+    {
+        if (count < 0 || count > _start) throw new ArgumentOutOfRangeException(nameof(count));
+        _start -= count;
+    }
+
+    /// <summary>
+    /// Switches to a body framing after an HTTP head has been consumed; bytes already received are decoded at once.
+    /// </summary>
+    public void BeginBody(MmsBodyFraming framing, long contentLength = 0)
+    {
+        _framing = framing;
+        _end = _start;
+        _bodyRemaining = contentLength;
+        _chunkState = ChunkState.SizeLine;
+        _bodyComplete = framing == MmsBodyFraming.ContentLength && contentLength == 0;
+        Decode();
+    }
+
+    /// <summary>
+    /// Receives more bytes within <paramref name="timeout"/>. False when the body or the connection has ended (no
+    /// more bytes will come); true when bytes arrived (with chunked coding possibly only framing, so callers loop).
+    /// Slices of <see cref="Buffered"/> taken before this call are invalid after it.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
+    public async ValueTask<bool> ReceiveAsync(MmsClientStep step, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_aborted) throw new ObjectDisposedException(nameof(IMmsSession), "The session was disposed.");
+        if (_bodyComplete || _socketEof) return false;
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new MmsClientException(MmsClientErrorKind.TimedOut, step, _url, "the deadline passed");
+        }
+
+        Compact();
+        if (_rawEnd == _buffer.Length)
+        {
+            throw new MmsClientException(MmsClientErrorKind.MalformedReply, step, _url,
+                $"a unit does not fit the {_buffer.Length}-byte receive buffer");
+        }
+
+        lock (_timerLock)
+        {
+            if (!_receiveCts.TryReset())
+            {
+                _receiveCts.Dispose();
+                _receiveCts = new CancellationTokenSource();
+            }
+
+            _receiveTimedOut = false;
+            _receiveDeadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+            _receiveTimer.Change(timeout, Timeout.InfiniteTimeSpan);
+        }
+
+        int received;
+        try
+        {
+            using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static state => ((MmsConnection)state!).CancelReceive(), this)
+                : default;
+            received = await _socket.ReceiveAsync(_buffer.AsMemory(_rawEnd), SocketFlags.None, _receiveCts.Token)
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (OperationCanceledException) when (_aborted)
+        {
+            throw new ObjectDisposedException(nameof(IMmsSession), "The session was disposed during a read.");
+        }
+        catch (OperationCanceledException) when (_receiveTimedOut)
+        {
+            throw new MmsClientException(MmsClientErrorKind.TimedOut, step, _url,
+                $"no data from {Endpoint} for {timeout.TotalSeconds:0.###} s");
+        }
+        catch (SocketException e)
+        {
+            throw new MmsClientException(MmsClientErrorKind.ConnectionLost, step, _url,
+                $"receive from {Endpoint} failed ({e.SocketErrorCode})", e);
+        }
+        finally
+        {
+            lock (_timerLock)
+            {
+                _receiveDeadline = long.MaxValue;
+                _receiveTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        if (received == 0)
+        {
+            _socketEof = true;
+            return false;
+        }
+
+        BytesReceived += received;
+        _rawEnd += received;
+        Decode();
+        return true;
+    }
+
+    /// <summary>Sends everything within <paramref name="timeout"/>.</summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, MmsClientStep step, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new MmsClientException(MmsClientErrorKind.TimedOut, step, _url, "the deadline passed");
+        }
+
+        using var timeoutCts = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
+        try
+        {
+            while (!data.IsEmpty)
+            {
+                int sent = await _socket.SendAsync(data, SocketFlags.None, linked.Token).ConfigureAwait(false);
+                data = data[sent..];
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new MmsClientException(MmsClientErrorKind.TimedOut, step, _url,
+                $"sending to {Endpoint} took longer than {timeout.TotalSeconds:0.###} s");
+        }
+        catch (SocketException e)
+        {
+            throw new MmsClientException(MmsClientErrorKind.ConnectionLost, step, _url,
+                $"send to {Endpoint} failed ({e.SocketErrorCode})", e);
+        }
+        catch (ObjectDisposedException) when (_aborted)
+        {
+            throw new ObjectDisposedException(nameof(IMmsSession), "The session was disposed during a send.");
+        }
+    }
+
+    /// <summary>Makes a pending <see cref="ReceiveAsync"/> end with <see cref="ObjectDisposedException"/>.</summary>
+    public void Abort()
+    {
+        _aborted = true;
+        CancelReceive();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (_disposed) return ValueTask.CompletedTask;
+        _disposed = true;
+        _aborted = true;
+        _receiveTimer.Dispose();
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Already reset by the peer.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _socket.Dispose();
+        _receiveCts.Dispose();
+        byte[] buffer = _buffer;
+        _buffer = [];
+        _start = _end = _rawEnd = 0;
+        ArrayPool<byte>.Shared.Return(buffer);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The receive deadline passed: cancel the receive. Under <see cref="_timerLock"/> with arming and disarming, so
+    /// a late callback of an earlier receive (disarmed: deadline MaxValue) does nothing, and a callback that runs a
+    /// little before the deadline re-arms for the rest instead of being lost.
+    /// </summary>
+    private void OnReceiveTimer()
+    {
+        lock (_timerLock)
+        {
+            if (_receiveDeadline == long.MaxValue) return;
+            long left = _receiveDeadline - _time.GetTimestamp();
+            if (left > 0)
+            {
+                _receiveTimer.Change(TimeSpan.FromSeconds((double)left / _time.TimestampFrequency) + TimeSpan.FromMilliseconds(1),
+                    Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            _receiveTimedOut = true;
+            CancelReceive();
+        }
+    }
+
+    private void CancelReceive()
+    {
+        try
+        {
+            _receiveCts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void Compact()
+    {
+        if (_start == _rawEnd)
+        {
+            _start = _end = _rawEnd = 0;
+            return;
+        }
+
+        if (_start > 0 && _buffer.Length - _rawEnd < CompactThreshold)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _rawEnd - _start);
+            _end -= _start;
+            _rawEnd -= _start;
+            _start = 0;
+        }
+    }
+
+    /// <summary>Moves received bytes into the decoded region according to the body framing.</summary>
+    private void Decode()
+    {
+        switch (_framing)
+        {
+            case MmsBodyFraming.Raw:
+            case MmsBodyFraming.CloseDelimited:
+                _end = _rawEnd;
+                break;
+            case MmsBodyFraming.ContentLength:
+            {
+                long take = Math.Min(_bodyRemaining, _rawEnd - _end);
+                _end += (int)take;
+                _bodyRemaining -= take;
+                if (_bodyRemaining == 0)
+                {
+                    _bodyComplete = true;
+                    _rawEnd = _end; // bytes after the body are not ours
+                }
+
+                break;
+            }
+
+            case MmsBodyFraming.Chunked:
+                DecodeChunked();
+                break;
+        }
+    }
+
+    /// <summary>
+    /// RFC 9112 §7.1 chunked coding, decoded in place: chunk data stays where it is and each chunk-size line (and
+    /// the CRLF after the data) is cut out by moving the rest of the received bytes down over it.
+    /// </summary>
+    private void DecodeChunked()
+    {
+        while (_end < _rawEnd)
+        {
+            if (_chunkState == ChunkState.Data)
+            {
+                long take = Math.Min(_chunkRemaining, _rawEnd - _end);
+                _end += (int)take;
+                _chunkRemaining -= take;
+                if (_chunkRemaining == 0) _chunkState = ChunkState.DataEnd;
+                continue;
+            }
+
+            if (_chunkState == ChunkState.Done)
+            {
+                _rawEnd = _end;
+                return;
+            }
+
+            int lineFeed = Array.IndexOf(_buffer, (byte)'\n', _end, _rawEnd - _end);
+            if (lineFeed < 0)
+            {
+                if (_rawEnd - _end > MaxChunkLine) throw ChunkError("a chunk-size line longer than 4096 bytes");
+                return;
+            }
+
+            ReadOnlySpan<byte> line = _buffer.AsSpan(_end, lineFeed - _end).TrimEnd((byte)'\r');
+            switch (_chunkState)
+            {
+                case ChunkState.DataEnd:
+                    if (!line.IsEmpty) throw ChunkError("chunk data not followed by CRLF");
+                    _chunkState = ChunkState.SizeLine;
+                    break;
+                case ChunkState.SizeLine:
+                    long size = ParseChunkSize(line);
+                    _chunkState = size == 0 ? ChunkState.Trailer : ChunkState.Data;
+                    _chunkRemaining = size;
+                    break;
+                case ChunkState.Trailer:
+                    if (line.IsEmpty)
+                    {
+                        _chunkState = ChunkState.Done;
+                        _bodyComplete = true;
+                    }
+
+                    break;
+            }
+
+            int cut = lineFeed + 1 - _end;
+            Buffer.BlockCopy(_buffer, lineFeed + 1, _buffer, _end, _rawEnd - (lineFeed + 1));
+            _rawEnd -= cut;
+        }
+    }
+
+    private long ParseChunkSize(ReadOnlySpan<byte> line)
+    {
+        int semicolon = line.IndexOf((byte)';');
+        if (semicolon >= 0) line = line[..semicolon];
+        line = line.Trim((byte)' ');
+        if (line.IsEmpty || line.Length > 8) throw ChunkError("a chunk size that is empty or above 8 hex digits");
+        long size = 0;
+        foreach (byte b in line)
+        {
+            int digit = b switch
+            {
+                >= (byte)'0' and <= (byte)'9' => b - '0',
+                >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+                >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+                _ => throw ChunkError($"a chunk size with the byte 0x{b:X2}"),
+            };
+            size = (size * 16) + digit;
+        }
+
+        return size;
+    }
+
+    private MmsClientException ChunkError(string what) =>
+        new(MmsClientErrorKind.MalformedReply, MmsClientStep.Read, _url, $"HTTP chunked body from {Endpoint}: {what}");
+}

@@ -1,0 +1,56 @@
+using MmsGateway.Asf;
+using MmsGateway.Mms.Mmst;
+
+namespace MmsGateway.Mms.Client;
+
+/// <summary>Turns a <see cref="StreamSelection"/> list into the wire's switch entries (protocol.md §5.1, §5.4).</summary>
+internal static class MmsSelection
+{
+    /// <summary>Every stream of the header at level 0.</summary>
+    public static IReadOnlyList<StreamSelection> All(AsfHeader header) =>
+        header.Streams.Select(s => StreamSelection.On(s.StreamNumber)).ToArray();
+
+    public static IReadOnlyList<StreamSelection> Initial(AsfHeader header, MmsClientOptions options) =>
+        options.InitialSelection?.Invoke(header) ?? All(header);
+
+    /// <summary>
+    /// One entry per stream of the header — chosen ones <c>ffff:N:level</c>, the others <c>ffff:N:2</c> — as vlc and
+    /// libmms send them (protocol.md §5.4). Throws <see cref="ArgumentException"/> for a stream the header does not
+    /// have, a level outside 0..2, or a selection that turns every stream off.
+    /// </summary>
+    public static (StreamSwitchEntry[] Entries, AsfStreamSet Selected) Build(AsfHeader header,
+        IReadOnlyList<StreamSelection> selection)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        var levels = new Dictionary<int, int>();
+        foreach (StreamSelection s in selection)
+        {
+            if (header.FindStream(s.StreamNumber) is null)
+            {
+                throw new ArgumentException(
+                    $"Stream {s.StreamNumber} is not in the header (streams {header.AllStreams}).", nameof(selection));
+            }
+
+            if (s.ThinningLevel is < StreamSelection.Full or > StreamSelection.Off)
+            {
+                throw new ArgumentException(
+                    $"Thinning level {s.ThinningLevel} of stream {s.StreamNumber} is not 0, 1 or 2.", nameof(selection));
+            }
+
+            levels[s.StreamNumber] = s.ThinningLevel;
+        }
+
+        var entries = new StreamSwitchEntry[header.Streams.Count];
+        AsfStreamSet selected = AsfStreamSet.None;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            int number = header.Streams[i].StreamNumber;
+            int level = levels.TryGetValue(number, out int l) ? l : StreamSelection.Off;
+            entries[i] = new StreamSwitchEntry(StreamSwitchEntry.NoStream, (ushort)number, (ushort)level);
+            if (level != StreamSelection.Off) selected = selected.With(number);
+        }
+
+        if (selected.IsEmpty) throw new ArgumentException("The selection turns every stream off.", nameof(selection));
+        return (entries, selected);
+    }
+}

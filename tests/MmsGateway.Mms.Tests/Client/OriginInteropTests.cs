@@ -1,0 +1,275 @@
+// The client against the project's own MMS origin server (MMST and MMSH). MmsGateway.Mms.Tests does not reference
+// MmsGateway.Origin yet, so this file compiles only with MMSGW_ORIGIN_TESTS defined: add
+//   <ProjectReference Include="../../src/MmsGateway.Origin/MmsGateway.Origin.csproj" />
+//   <DefineConstants>$(DefineConstants);MMSGW_ORIGIN_TESTS</DefineConstants>
+// to MmsGateway.Mms.Tests.csproj (or move the file to MmsGateway.Origin.Tests and drop the #if). It depends on no other
+// file of this folder.
+#if MMSGW_ORIGIN_TESTS
+using System.Diagnostics;
+using MmsGateway.Asf;
+using MmsGateway.Asf.Packets;
+using MmsGateway.Mms.Client;
+using MmsGateway.Origin;
+using MmsGateway.Testing;
+
+namespace MmsGateway.Mms.Tests.Client;
+
+public sealed class OriginInteropTests
+{
+    private static MmsClientOptions Options() => new()
+    {
+        ConnectTimeout = TimeSpan.FromSeconds(3),
+        HandshakeTimeout = TimeSpan.FromSeconds(5),
+        ReadTimeout = TimeSpan.FromSeconds(5),
+    };
+
+    private static async Task<(OriginServer Origin, string Root)> StartAsync(Func<string, OriginOptions>? configure = null)
+    {
+        string root = Directory.CreateTempSubdirectory("mmsgw-origin-client-").FullName;
+        File.Copy(await GeneratedMedia.SingleBitrateAsync(10), Path.Combine(root, "single.wmv"));
+        File.Copy(await GeneratedMedia.MultiBitrateAsync(10), Path.Combine(root, "mbr.asf"));
+        OriginOptions options = configure?.Invoke(root) ?? new OriginOptions
+        {
+            Root = root,
+            MmstPort = 0,
+            HttpPort = 0,
+            UdpPort = -1,
+            Live = new Dictionary<string, string> { ["live"] = Path.Combine(root, "mbr.asf") },
+            Redirects = new Dictionary<string, string> { ["moved"] = "/single.wmv" },
+            PingInterval = TimeSpan.FromMilliseconds(300),
+        };
+        return (await OriginServer.StartAsync(options), root);
+    }
+
+    private static Uri Url(OriginServer origin, string scheme, string path) =>
+        new($"{scheme}://127.0.0.1:{(scheme == "mmst" ? origin.MmstPort : origin.HttpPort)}/{path}");
+
+    [Theory]
+    [InlineData("mmst")]
+    [InlineData("mmsh")]
+    public async Task On_demand_file_arrives_whole_and_decodes(string scheme)
+    {
+        (OriginServer origin, string root) = await StartAsync();
+        await using OriginServer running = origin;
+        var file = TestFile.Load(Path.Combine(root, "single.wmv"));
+        await using IMmsSession session =
+            (await MmsConnector.ConnectAsync(Url(origin, scheme, "single.wmv"), Options(), null, CancellationToken.None)).Session;
+        Assert.False(session.IsBroadcast);
+        Assert.Equal(file.Header, session.HeaderBytes.ToArray());
+
+        string path = Path.Combine(root, "recorded.asf");
+        await using (FileStream output = File.Create(path))
+        {
+            await output.WriteAsync(session.HeaderBytes);
+            for (int i = 0; ; i++)
+            {
+                MmsReadResult read = await session.ReadAsync(CancellationToken.None);
+                if (read.Kind == MmsReadResultKind.EndOfStream)
+                {
+                    Assert.Equal(file.Packets.Count, i);
+                    break;
+                }
+
+                Assert.Equal(MmsReadResultKind.Packet, read.Kind);
+                Assert.Equal((uint)i, read.LocationId);
+                Assert.Equal(file.Packets[i], read.Packet.ToArray());
+                await output.WriteAsync(read.Packet);
+            }
+        }
+
+        Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(path));
+    }
+
+    [Theory]
+    [InlineData("mmst")]
+    [InlineData("mmsh")]
+    public async Task Live_multi_bitrate_selection_and_thinning_reach_the_server(string scheme)
+    {
+        (OriginServer origin, _) = await StartAsync();
+        await using OriginServer running = origin;
+        await using IMmsSession session =
+            (await MmsConnector.ConnectAsync(Url(origin, scheme, "live"), Options(), null, CancellationToken.None)).Session;
+        Assert.True(session.IsBroadcast);
+        Assert.Equal(AsfStreamSet.Of(1, 2, 3, 4), session.Header.AllStreams);
+
+        await session.SelectStreamsAsync([StreamSelection.On(2), StreamSelection.On(4)], CancellationToken.None);
+        await AssertOnlyAsync(session, AsfStreamSet.Of(2, 4), AsfStreamSet.None);
+
+        await session.SelectStreamsAsync([new StreamSelection(3, StreamSelection.KeyFramesOnly), StreamSelection.On(4)],
+            CancellationToken.None);
+        Assert.Equal(AsfStreamSet.Of(3, 4), session.SelectedStreams);
+        await AssertOnlyAsync(session, AsfStreamSet.Of(3, 4), AsfStreamSet.Of(3));
+    }
+
+    /// <summary>After packets already in flight, 30 packets carry only <paramref name="streams"/>.</summary>
+    private static async Task AssertOnlyAsync(IMmsSession session, AsfStreamSet streams, AsfStreamSet keyOnly)
+    {
+        var payloads = new AsfPayload[AsfPacketParser.MaxPayloads];
+        int matching = 0;
+        for (int i = 0; i < 200 && matching < 30; i++)
+        {
+            MmsReadResult read = await session.ReadAsync(CancellationToken.None);
+            Assert.Equal(MmsReadResultKind.Packet, read.Kind);
+            AsfPacket packet = AsfPacketParser.Parse(read.Packet.Span, session.Header.PacketSize, payloads);
+            bool only = true;
+            for (int p = 0; p < packet.PayloadCount; p++)
+            {
+                only &= streams.Contains(payloads[p].StreamNumber)
+                    && (!keyOnly.Contains(payloads[p].StreamNumber) || payloads[p].IsKeyFrame);
+            }
+
+            if (only) matching++;
+            else Assert.Equal(0, matching); // once the new selection applies, it stays
+        }
+
+        Assert.Equal(30, matching);
+    }
+
+    [Theory]
+    [InlineData("mmst")]
+    [InlineData("mmsh")]
+    public async Task Seek_restarts_near_the_requested_time(string scheme)
+    {
+        (OriginServer origin, _) = await StartAsync();
+        await using OriginServer running = origin;
+        await using IMmsSession session =
+            (await MmsConnector.ConnectAsync(Url(origin, scheme, "mbr.asf"), Options(), null, CancellationToken.None)).Session;
+        Assert.Equal(0u, (await session.ReadAsync(CancellationToken.None)).LocationId);
+
+        await session.SeekAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+        MmsReadResult read = await session.ReadAsync(CancellationToken.None);
+        Assert.Equal(MmsReadResultKind.Packet, read.Kind);
+        uint sendTime = AsfPacketParser.ParseHeader(read.Packet.Span, session.Header.PacketSize).SendTime;
+        Assert.InRange(sendTime, 3000u, 5500u);
+        while ((await session.ReadAsync(CancellationToken.None)).Kind == MmsReadResultKind.Packet)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Mmst_redirect_and_not_found()
+    {
+        (OriginServer origin, _) = await StartAsync();
+        await using OriginServer running = origin;
+        MmsConnectResult result =
+            await MmsConnector.ConnectAsync(Url(origin, "mmst", "moved"), Options(), null, CancellationToken.None);
+        await using (result.Session)
+        {
+            Assert.Equal(Url(origin, "mmst", "single.wmv"), result.Session.Url);
+            Assert.Equal(MmsConnectOutcome.Redirected, result.Attempts[0].Outcome);
+        }
+
+        var e = await Assert.ThrowsAsync<MmsClientException>(() =>
+            MmsConnector.ConnectAsync(Url(origin, "mmst", "missing.wmv"), Options(), null, CancellationToken.None));
+        Assert.Equal(MmsClientErrorKind.NotFound, e.Kind);
+        Assert.Equal(MmsClientStep.OpenFile, e.Step);
+    }
+
+    [Fact]
+    public async Task Mmst_basic_authentication()
+    {
+        (OriginServer origin, _) = await StartAsync(root => new OriginOptions
+        {
+            Root = root, MmstPort = 0, HttpPort = -1, UdpPort = -1, BasicCredentials = "user:secret",
+        });
+        await using OriginServer running = origin;
+        var e = await Assert.ThrowsAsync<MmsClientException>(() =>
+            MmsConnector.ConnectAsync(Url(origin, "mmst", "single.wmv"), Options(), null, CancellationToken.None));
+        Assert.Equal(MmsClientErrorKind.AuthenticationRequired, e.Kind);
+
+        var url = new Uri($"mmst://user:secret@127.0.0.1:{origin.MmstPort}/single.wmv");
+        await using IMmsSession session = (await MmsConnector.ConnectAsync(url, Options(), null, CancellationToken.None)).Session;
+        Assert.Equal(MmsReadResultKind.Packet, (await session.ReadAsync(CancellationToken.None)).Kind);
+    }
+
+    [Theory]
+    [InlineData("mmst")]
+    [InlineData("mmsh")]
+    public async Task Faults_end_in_clear_errors(string scheme)
+    {
+        (OriginServer origin, string root) = await StartAsync(root => new OriginOptions
+        {
+            Root = root, MmstPort = 0, HttpPort = 0, UdpPort = -1,
+            Live = new Dictionary<string, string> { ["live"] = Path.Combine(root, "single.wmv") },
+        });
+        await using OriginServer running = origin;
+        MmsClientOptions options = Options();
+        options.ReadTimeout = TimeSpan.FromSeconds(1);
+
+        origin.Faults = new OriginFaults { StallAfter = TimeSpan.FromMilliseconds(300) };
+        await using (IMmsSession stalled =
+            (await MmsConnector.ConnectAsync(Url(origin, scheme, "live"), options, null, CancellationToken.None)).Session)
+        {
+            var clock = Stopwatch.StartNew();
+            var e = await Assert.ThrowsAsync<MmsClientException>(() => DrainAsync(stalled));
+            Assert.Equal(MmsClientErrorKind.TimedOut, e.Kind);
+            Assert.Equal(MmsClientStep.Read, e.Step);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4));
+        }
+
+        origin.Faults = new OriginFaults { DisconnectAfter = TimeSpan.FromMilliseconds(300) };
+        await using (IMmsSession dropped =
+            (await MmsConnector.ConnectAsync(Url(origin, scheme, "live"), options, null, CancellationToken.None)).Session)
+        {
+            var e = await Assert.ThrowsAsync<MmsClientException>(() => DrainAsync(dropped));
+            Assert.Equal(MmsClientErrorKind.ConnectionLost, e.Kind);
+        }
+
+        origin.Faults = new OriginFaults { ResetDuringHandshake = true };
+        var reset = await Assert.ThrowsAsync<MmsClientException>(() =>
+            MmsConnector.ConnectAsync(Url(origin, scheme, "live"), options, null, CancellationToken.None));
+        Assert.Equal(MmsClientErrorKind.ConnectionLost, reset.Kind);
+        Assert.Equal(scheme == "mmst" ? MmsClientStep.Handshake : MmsClientStep.Describe, reset.Step);
+    }
+
+    [Fact]
+    public async Task Mms_rolls_over_to_MMSH_when_the_origin_refuses_MMST()
+    {
+        (OriginServer origin, string root) = await StartAsync(root => new OriginOptions
+        {
+            Root = root, MmstPort = 0, HttpPort = 0, UdpPort = -1,
+            Faults = new OriginFaults { Refuse = new HashSet<string>(["mmst"], StringComparer.OrdinalIgnoreCase) },
+        });
+        await using OriginServer running = origin;
+        MmsClientOptions options = Options();
+        options.DefaultMmstPort = origin.MmstPort > 0 ? origin.MmstPort : FreePort();
+        options.DefaultMmshPort = origin.HttpPort;
+        MmsConnectResult result = await MmsConnector.ConnectAsync(new Uri("mms://127.0.0.1/single.wmv"), options, null,
+            CancellationToken.None);
+        await using IMmsSession session = result.Session;
+        Assert.Equal(MmsProtocol.Mmsh, session.Protocol);
+        Assert.Equal([MmsConnectOutcome.Failed, MmsConnectOutcome.Connected], result.Attempts.Select(a => a.Outcome));
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static async Task DrainAsync(IMmsSession session)
+    {
+        while ((await session.ReadAsync(CancellationToken.None)).Kind != MmsReadResultKind.EndOfStream)
+        {
+        }
+    }
+
+    /// <summary>A file's header (Header Object + 50) and packets.</summary>
+    private sealed record TestFile(byte[] Header, IReadOnlyList<byte[]> Packets)
+    {
+        public static TestFile Load(string path)
+        {
+            byte[] bytes = File.ReadAllBytes(path);
+            AsfHeader header = AsfHeaderReader.Parse(bytes);
+            int start = header.Raw.Length + AsfDataObjectHeader.Size;
+            int count = (int)header.FileProperties.DataPacketsCount;
+            var packets = Enumerable.Range(0, count)
+                .Select(i => bytes.AsSpan(start + (i * header.PacketSize), header.PacketSize).ToArray()).ToArray();
+            return new TestFile(bytes[..start], packets);
+        }
+    }
+}
+#endif
