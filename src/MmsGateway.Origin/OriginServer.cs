@@ -103,8 +103,11 @@ public sealed partial class OriginServer : IAsyncDisposable
         return Task.FromResult(server);
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (_mmst is not null) await _mmst.DisposeAsync().ConfigureAwait(false);
         if (_mmsh is not null) await _mmsh.DisposeAsync().ConfigureAwait(false);
         if (_mmsu is not null) await _mmsu.DisposeAsync().ConfigureAwait(false);

@@ -11,6 +11,7 @@ public static class GatewayHost
     {
         var builder = WebApplication.CreateBuilder(args);
         var demo = DemoOrigin.StartIfNeeded(builder);
+        LimitSocketSendBuffers(builder);
 
         builder.Services.AddGatewayObservability(builder.Configuration);
         builder.Services.AddOptions<GatewayOptions>()
@@ -32,5 +33,22 @@ public static class GatewayHost
         app.MapStreamEndpoints();
         app.MapReverseProxy();
         return app;
+    }
+
+    /// <summary>
+    /// Gives every accepted connection a fixed kernel send buffer (accepted sockets inherit it from the listening
+    /// socket on Linux). Left to autotuning, the kernel holds megabytes for a viewer that stopped reading, hiding
+    /// it from the hub's slow-viewer handling and costing memory per viewer.
+    /// </summary>
+    private static void LimitSocketSendBuffers(WebApplicationBuilder builder)
+    {
+        var bytes = builder.Configuration.GetValue("Gateway:SocketSendBufferBytes", 256 * 1024);
+        if (bytes <= 0) return;
+        builder.WebHost.UseSockets(options => options.CreateBoundListenSocket = endpoint =>
+        {
+            var socket = Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+            socket.SendBufferSize = bytes;
+            return socket;
+        });
     }
 }

@@ -129,10 +129,15 @@ public sealed class PrometheusExporter : IDisposable
                 return;
             }
         }
+        else
+        {
+            // Taken even while the instrument has no series yet (empty families are not written), so a later
+            // instrument of another type cannot have the name on one scrape and lose it on the next.
+            family = families[state.FamilyName] = new Family(state);
+        }
 
         foreach (var series in state.Current(generation))
         {
-            family ??= families[state.FamilyName] = new Family(state);
             series.LabelText ??= LabelText(series.Key.Tags);
             if (!family.Samples.TryGetValue(series.LabelText, out var sample))
             {
@@ -149,7 +154,7 @@ public sealed class PrometheusExporter : IDisposable
     /// </summary>
     private void RemoveSuffixClashes(SortedDictionary<string, Family> families)
     {
-        var histograms = families.Values.Where(f => f.Kind == InstrumentKind.Histogram).Select(f => f.Name).ToList();
+        var histograms = families.Values.Where(f => f.Kind == InstrumentKind.Histogram && f.Samples.Count > 0).Select(f => f.Name).ToList();
         foreach (var name in histograms)
         {
             foreach (var suffix in (ReadOnlySpan<string>)["_bucket", "_sum", "_count"])

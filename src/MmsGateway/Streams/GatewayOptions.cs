@@ -33,6 +33,9 @@ public sealed class GatewayOptions
     /// <summary>A viewer's writes are gathered for at most this long (coalesced writes, not one per packet).</summary>
     public TimeSpan ViewerFlushInterval { get; set; } = TimeSpan.FromMilliseconds(40);
 
+    /// <summary>Kernel send buffer of each viewer connection (0 = the OS's autotuning).</summary>
+    public int SocketSendBufferBytes { get; set; } = 256 * 1024;
+
     /// <summary>Upstream hosts that <c>GET /play?url=</c> may open; empty (the default) disables ad-hoc play.</summary>
     public List<string> AllowedHosts { get; set; } = [];
 

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using MmsGateway.Origin;
+using MmsGateway.Testing;
+
+namespace MmsGateway.Tests.Streams;
+
+/// <summary>
+/// A real origin and a real gateway on loopback: the origin loops generated media as live streams (<c>live</c>,
+/// <c>mbrlive</c>) and serves files; the gateway is configured with streams pointing at it, exactly as an operator
+/// would configure one. The origin can be stopped and started again on the same ports.
+/// </summary>
+public sealed class GatewayHarness : IAsyncDisposable
+{
+    private OriginOptions _originOptions = null!;
+
+    public OriginServer Origin { get; private set; } = null!;
+    public WebApplication Gateway { get; private set; } = null!;
+    public Uri BaseAddress { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public string Root { get; } = Directory.CreateTempSubdirectory("mmsgw-gw-").FullName;
+
+    public static async Task<GatewayHarness> StartAsync(params string[] extraConfiguration)
+    {
+        var harness = new GatewayHarness();
+        File.Copy(await GeneratedMedia.SingleBitrateAsync(), Path.Combine(harness.Root, "single.wmv"));
+        File.Copy(await GeneratedMedia.MultiBitrateAsync(), Path.Combine(harness.Root, "mbr.asf"));
+        harness._originOptions = new OriginOptions
+        {
+            Root = harness.Root,
+            MmstPort = FreeTcpPort(),
+            HttpPort = FreeTcpPort(),
+            UdpPort = -1,
+            Live = new Dictionary<string, string>
+            {
+                ["live"] = Path.Combine(harness.Root, "single.wmv"),
+                ["mbrlive"] = Path.Combine(harness.Root, "mbr.asf"),
+            },
+        };
+        harness.Origin = await OriginServer.StartAsync(harness._originOptions);
+        var mmst = harness.Origin.MmstPort;
+        string[] args =
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--Logging:LogLevel:Default=Warning",
+            "--Gateway:ReconnectInitialDelay=00:00:00.500",
+            "--Gateway:ReconnectMaxDelay=00:00:02",
+            "--Gateway:ReadTimeout=00:00:03",
+            $"--Gateway:Streams:live:Source=mmst://127.0.0.1:{mmst}/live",
+            $"--Gateway:Streams:mbrlive:Source=mmst://127.0.0.1:{mmst}/mbrlive",
+            $"--Gateway:Streams:file:Source=mmst://127.0.0.1:{mmst}/single.wmv",
+            "--Gateway:Streams:file:OnDemand=true",
+            .. extraConfiguration,
+        ];
+        harness.Gateway = GatewayHost.Build(args);
+        await harness.Gateway.StartAsync();
+        var address = harness.Gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        harness.BaseAddress = new Uri(address);
+        harness.Http = new HttpClient { BaseAddress = harness.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        return harness;
+    }
+
+    public Uri Url(string path) => new(BaseAddress, path);
+
+    public async Task StopOriginAsync() => await Origin.DisposeAsync();
+
+    public async Task RestartOriginAsync() => Origin = await OriginServer.StartAsync(_originOptions);
+
+    /// <summary>Reads a stream URL for a while and returns the bytes received (the response is not expected to end).</summary>
+    public async Task<byte[]> ReadAsync(string path, TimeSpan duration)
+    {
+        using var cts = new CancellationTokenSource(duration);
+        using var response = await Http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync(cts.Token);
+        var buffer = new MemoryStream();
+        try
+        {
+            await body.CopyToAsync(buffer, cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>A sample of the Prometheus text for <paramref name="name"/> with the given label fragment, or null.</summary>
+    public async Task<double?> MetricAsync(string name, string labelFragment)
+    {
+        var text = await Http.GetStringAsync("/metrics");
+        foreach (var line in text.Split('\n'))
+        {
+            if (!line.StartsWith(name + "{", StringComparison.Ordinal) || !line.Contains(labelFragment, StringComparison.Ordinal)) continue;
+            return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        }
+        return null;
+    }
+
+    public static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http?.Dispose();
+        if (Gateway is not null)
+        {
+            await Gateway.StopAsync();
+            await Gateway.DisposeAsync();
+        }
+        if (Origin is not null) await Origin.DisposeAsync();
+    }
+}
