@@ -31,6 +31,7 @@ public static class GatewayHost
         app.MapGatewayObservability();
         app.MapStatusEndpoints();
         app.MapStreamEndpoints();
+        app.MapPlayEndpoint();
         app.MapReverseProxy();
         return app;
     }

@@ -31,6 +31,13 @@ public sealed class MmsClientOptions
     public Func<AsfHeader, IReadOnlyList<StreamSelection>>? InitialSelection { get; set; }
 
     /// <summary>
+    /// Where on-demand content starts (content time, no preroll): the first StartPlaying / Play asks for it directly,
+    /// which saves the extra round trip of a <see cref="IMmsSession.SeekAsync"/> right after connecting. Ignored for
+    /// live content.
+    /// </summary>
+    public TimeSpan? StartPosition { get; set; }
+
+    /// <summary>
     /// The NSPlayer version announced in the MMST subscriber name and the MMSH User-Agent. Below 9.0 a server sends
     /// no <c>$M</c>, no Supported header and no chunked body (protocol.md §2.3).
     /// </summary>
@@ -76,6 +83,8 @@ public sealed class MmsClientOptions
             throw new ArgumentOutOfRangeException(nameof(MaxHeaderSize), MaxHeaderSize,
                 $"MaxHeaderSize must be between 128 and {AsfHeaderReader.MaxHeaderSize}.");
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRedirects);
+        if (StartPosition is { } start && (start < TimeSpan.Zero || start.TotalMilliseconds >= uint.MaxValue))
+            throw new ArgumentOutOfRangeException(nameof(StartPosition), start, "StartPosition must be 0 or more.");
         if (DefaultMmstPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(DefaultMmstPort));
         if (DefaultMmshPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(DefaultMmshPort));
     }

@@ -132,7 +132,8 @@ internal sealed partial class MmshSession : IMmsSession
             await session.DescribeAsync(cancellationToken).ConfigureAwait(false);
             (StreamSwitchEntry[] entries, AsfStreamSet selected) =
                 MmsSelection.Build(session._header, MmsSelection.Initial(session._header, options));
-            session._connection = await session.PlayAsync(entries, session.IsBroadcast ? null : 0u, MmsClientStep.Play,
+            uint? start = session.IsBroadcast ? null : (uint)(options.StartPosition?.TotalMilliseconds ?? 0);
+            session._connection = await session.PlayAsync(entries, start, MmsClientStep.Play,
                 session._handshakeDeadline, cancellationToken).ConfigureAwait(false);
             session._entries = entries;
             session._selected = selected;
@@ -632,9 +633,10 @@ internal sealed partial class MmshSession : IMmsSession
                 connection.Consume(reader.Consumed);
                 if (_state != ReadState.CollectingHeader)
                 {
-                    // A header without $C before it: compare it with the current one when complete.
+                    // A header without $C before it: after $E reason 1 it is the next entry's; otherwise compare it
+                    // with the current one when complete (a server may simply repeat it).
+                    _headerAnnounced = _state == ReadState.AwaitingChange;
                     _state = ReadState.CollectingHeader;
-                    _headerAnnounced = false;
                     _assembler.Reset();
                 }
 

@@ -214,7 +214,10 @@ internal sealed partial class MmstSession : IMmsSession
                 }
 
                 if (HandleAcknowledgement(pdu)) continue;
-                if (pdu.MessageId == MmstMessageId.ReportEndOfStream) break;
+                if (pdu.MessageId == MmstMessageId.ReportEndOfStream && !IsStale(pdu.ReadMessage<ReportEndOfStreamMessage>()))
+                {
+                    break; // the answer to StopPlaying (or the natural end that crossed it; its answer is stale later)
+                }
             }
 
             _state = ReadState.Playing;
@@ -315,9 +318,11 @@ internal sealed partial class MmstSession : IMmsSession
         CheckHResult(pdu.ReadMessage<ReportStreamSwitchMessage>().HResult, MmsClientStep.StreamSelection,
             "ReportStreamSwitch");
 
-        // 7. StartPlaying → ReportStartedPlaying (§1.5.9).
-        await StartPlayingAsync(StartPlayingMessage.FromBeginning(_openFileId, _playIncarnation), MmsClientStep.Play,
-            deadline, cancellationToken).ConfigureAwait(false);
+        // 7. StartPlaying → ReportStartedPlaying (§1.5.9), from the start or from StartPosition (on-demand only).
+        StartPlayingMessage start = _options.StartPosition is { } position && position > TimeSpan.Zero && !IsBroadcast
+            ? StartPlayingMessage.FromTime(position.TotalSeconds, _openFileId, _playIncarnation)
+            : StartPlayingMessage.FromBeginning(_openFileId, _playIncarnation);
+        await StartPlayingAsync(start, MmsClientStep.Play, deadline, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ReportOpenFileMessage> OpenFileAsync(string fileName, string? basicCredentials, long deadline,

@@ -136,7 +136,7 @@ public sealed class MmshClientTests
                     await DescribeAsync(peer, media.Header);
                     return;
                 case 1:
-                    await ReadRequestAsync(peer);
+                    Assert.Equal(250u, (await ReadRequestAsync(peer)).StreamTimeMs); // StartPosition
                     await peer.SendAsync(Head(200, "OK", OnDemandPragma, "application/x-mms-framed"));
                     await peer.SendAsync(HeaderChunk(media.Header), DataChunk(0, media.Packets[0]), End(1), Change(),
                         HeaderChunk(next), DataChunk(0, media.Packets[5]));
@@ -153,7 +153,9 @@ public sealed class MmshClientTests
             }
         });
 
-        await using IMmsSession session = (await ConnectAsync(server.Url("mmsh", "/list"))).Session;
+        MmsClientOptions options = Options();
+        options.StartPosition = TimeSpan.FromMilliseconds(250);
+        await using IMmsSession session = (await ConnectAsync(server.Url("mmsh", "/list"), options)).Session;
         Assert.Equal(0u, (await session.ReadAsync(CancellationToken.None)).LocationId);
         Assert.Equal(MmsReadResultKind.HeaderChanged, (await session.ReadAsync(CancellationToken.None)).Kind);
         Assert.Equal(next, session.HeaderBytes.ToArray());

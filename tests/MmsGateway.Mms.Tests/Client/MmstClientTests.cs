@@ -399,4 +399,26 @@ public sealed class MmstClientTests
         Assert.Equal(MmsClientErrorKind.MalformedReply, tooLong.Kind);
         Assert.Equal(MmsClientStep.Read, tooLong.Step);
     }
+
+    [SharedMediaFact]
+    public async Task StartPosition_goes_into_the_first_StartPlaying()
+    {
+        var media = TestMedia.Wine();
+        await using var server = new ScriptedServer(async (peer, _) =>
+        {
+            var script = new MmstServerScript(peer);
+            StartPlayingMessage start = await script.HandshakeAsync(media.Header, media.PacketSize);
+            Assert.Equal(2.5, start.Position);
+            Assert.Equal(4u, start.PlayIncarnation);
+            await script.SendDataAsync(5, 4, 0, media.Packets[5]);
+            await peer.HoldAsync(TimeSpan.FromSeconds(5));
+        });
+
+        MmsClientOptions options = Options();
+        options.StartPosition = TimeSpan.FromSeconds(2.5);
+        await using IMmsSession session = (await ConnectAsync(server.Url("mmst", "/a.wmv"), options)).Session;
+        Assert.Equal(5u, (await session.ReadAsync(CancellationToken.None)).LocationId);
+        await session.DisposeAsync();
+        await server.VerifyAsync();
+    }
 }

@@ -23,7 +23,7 @@ public sealed class OriginInteropTests
         ReadTimeout = TimeSpan.FromSeconds(5),
     };
 
-    private static async Task<(OriginServer Origin, string Root)> StartAsync(Func<string, OriginOptions>? configure = null)
+    private static async Task<OriginHandle> StartAsync(Func<string, OriginOptions>? configure = null)
     {
         string root = Directory.CreateTempSubdirectory("mmsgw-origin-client-").FullName;
         File.Copy(await GeneratedMedia.SingleBitrateAsync(10), Path.Combine(root, "single.wmv"));
@@ -38,7 +38,23 @@ public sealed class OriginInteropTests
             Redirects = new Dictionary<string, string> { ["moved"] = "/single.wmv" },
             PingInterval = TimeSpan.FromMilliseconds(300),
         };
-        return (await OriginServer.StartAsync(options), root);
+        return new OriginHandle(await OriginServer.StartAsync(options), root);
+    }
+
+    /// <summary>The running origin and its temporary root, removed on dispose.</summary>
+    private sealed record OriginHandle(OriginServer Origin, string Root) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Origin.DisposeAsync();
+            try
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     private static Uri Url(OriginServer origin, string scheme, string path) =>
@@ -49,8 +65,8 @@ public sealed class OriginInteropTests
     [InlineData("mmsh")]
     public async Task On_demand_file_arrives_whole_and_decodes(string scheme)
     {
-        (OriginServer origin, string root) = await StartAsync();
-        await using OriginServer running = origin;
+        await using OriginHandle handle = await StartAsync();
+        (OriginServer origin, string root) = handle;
         var file = TestFile.Load(Path.Combine(root, "single.wmv"));
         await using IMmsSession session =
             (await MmsConnector.ConnectAsync(Url(origin, scheme, "single.wmv"), Options(), null, CancellationToken.None)).Session;
@@ -85,8 +101,8 @@ public sealed class OriginInteropTests
     [InlineData("mmsh")]
     public async Task Live_multi_bitrate_selection_and_thinning_reach_the_server(string scheme)
     {
-        (OriginServer origin, _) = await StartAsync();
-        await using OriginServer running = origin;
+        await using OriginHandle handle = await StartAsync();
+        OriginServer origin = handle.Origin;
         await using IMmsSession session =
             (await MmsConnector.ConnectAsync(Url(origin, scheme, "live"), Options(), null, CancellationToken.None)).Session;
         Assert.True(session.IsBroadcast);
@@ -130,8 +146,8 @@ public sealed class OriginInteropTests
     [InlineData("mmsh")]
     public async Task Seek_restarts_near_the_requested_time(string scheme)
     {
-        (OriginServer origin, _) = await StartAsync();
-        await using OriginServer running = origin;
+        await using OriginHandle handle = await StartAsync();
+        OriginServer origin = handle.Origin;
         await using IMmsSession session =
             (await MmsConnector.ConnectAsync(Url(origin, scheme, "mbr.asf"), Options(), null, CancellationToken.None)).Session;
         Assert.Equal(0u, (await session.ReadAsync(CancellationToken.None)).LocationId);
@@ -149,8 +165,8 @@ public sealed class OriginInteropTests
     [Fact]
     public async Task Mmst_redirect_and_not_found()
     {
-        (OriginServer origin, _) = await StartAsync();
-        await using OriginServer running = origin;
+        await using OriginHandle handle = await StartAsync();
+        OriginServer origin = handle.Origin;
         MmsConnectResult result =
             await MmsConnector.ConnectAsync(Url(origin, "mmst", "moved"), Options(), null, CancellationToken.None);
         await using (result.Session)
@@ -168,11 +184,11 @@ public sealed class OriginInteropTests
     [Fact]
     public async Task Mmst_basic_authentication()
     {
-        (OriginServer origin, _) = await StartAsync(root => new OriginOptions
+        await using OriginHandle handle = await StartAsync(root => new OriginOptions
         {
             Root = root, MmstPort = 0, HttpPort = -1, UdpPort = -1, BasicCredentials = "user:secret",
         });
-        await using OriginServer running = origin;
+        OriginServer origin = handle.Origin;
         var e = await Assert.ThrowsAsync<MmsClientException>(() =>
             MmsConnector.ConnectAsync(Url(origin, "mmst", "single.wmv"), Options(), null, CancellationToken.None));
         Assert.Equal(MmsClientErrorKind.AuthenticationRequired, e.Kind);
@@ -187,12 +203,12 @@ public sealed class OriginInteropTests
     [InlineData("mmsh")]
     public async Task Faults_end_in_clear_errors(string scheme)
     {
-        (OriginServer origin, string root) = await StartAsync(root => new OriginOptions
+        await using OriginHandle handle = await StartAsync(root => new OriginOptions
         {
             Root = root, MmstPort = 0, HttpPort = 0, UdpPort = -1,
             Live = new Dictionary<string, string> { ["live"] = Path.Combine(root, "single.wmv") },
         });
-        await using OriginServer running = origin;
+        OriginServer origin = handle.Origin;
         MmsClientOptions options = Options();
         options.ReadTimeout = TimeSpan.FromSeconds(1);
 
@@ -225,12 +241,12 @@ public sealed class OriginInteropTests
     [Fact]
     public async Task Mms_rolls_over_to_MMSH_when_the_origin_refuses_MMST()
     {
-        (OriginServer origin, string root) = await StartAsync(root => new OriginOptions
+        await using OriginHandle handle = await StartAsync(root => new OriginOptions
         {
             Root = root, MmstPort = 0, HttpPort = 0, UdpPort = -1,
             Faults = new OriginFaults { Refuse = new HashSet<string>(["mmst"], StringComparer.OrdinalIgnoreCase) },
         });
-        await using OriginServer running = origin;
+        OriginServer origin = handle.Origin;
         MmsClientOptions options = Options();
         options.DefaultMmstPort = origin.MmstPort > 0 ? origin.MmstPort : FreePort();
         options.DefaultMmshPort = origin.HttpPort;

@@ -7,13 +7,16 @@ using MmsGateway.Testing;
 
 namespace MmsGateway.Mms.Tests.Client;
 
-/// <summary>One VLC MMSH server looping a generated 20-s WMV2 + WMA2 file, shared by the tests of a class.</summary>
+/// <summary>
+/// One VLC MMSH server looping a generated WMV2 + WMA2 file, shared by the tests of a class. VLC drops its clients when
+/// the loop restarts, so the file is long enough for all the tests of the class.
+/// </summary>
 public sealed class VlcSingleBitrateFixture : IAsyncLifetime
 {
     public VlcMmshServer Server { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Server = await VlcMmshServer.StartAsync(await GeneratedMedia.SingleBitrateAsync(20));
+        Server = await VlcMmshServer.StartAsync(await GeneratedMedia.SingleBitrateAsync(30));
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
@@ -102,7 +105,7 @@ public sealed class VlcInteropTests(VlcSingleBitrateFixture vlc) : IClassFixture
         }
         finally
         {
-            if (Environment.GetEnvironmentVariable("MMSGW_KEEP") is null) File.Delete(path);
+            File.Delete(path);
         }
     }
 
