@@ -23,7 +23,10 @@ public sealed class GatewayHarness : IAsyncDisposable
     public HttpClient Http { get; private set; } = null!;
     public string Root { get; } = Directory.CreateTempSubdirectory("mmsgw-gw-").FullName;
 
-    public static async Task<GatewayHarness> StartAsync(params string[] extraConfiguration)
+    public static Task<GatewayHarness> StartAsync(params string[] extraConfiguration) => StartAsync(_ => extraConfiguration);
+
+    /// <summary>Starts with configuration that depends on the origin's ports.</summary>
+    public static async Task<GatewayHarness> StartAsync(Func<OriginServer, string[]> extraConfiguration)
     {
         var harness = new GatewayHarness();
         File.Copy(await GeneratedMedia.SingleBitrateAsync(), Path.Combine(harness.Root, "single.wmv"));
@@ -53,7 +56,7 @@ public sealed class GatewayHarness : IAsyncDisposable
             $"--Gateway:Streams:mbrlive:Source=mmst://127.0.0.1:{mmst}/mbrlive",
             $"--Gateway:Streams:file:Source=mmst://127.0.0.1:{mmst}/single.wmv",
             "--Gateway:Streams:file:OnDemand=true",
-            .. extraConfiguration,
+            .. extraConfiguration(harness.Origin),
         ];
         harness.Gateway = GatewayHost.Build(args);
         await harness.Gateway.StartAsync();
