@@ -1,3 +1,7 @@
 using BenchmarkDotNet.Running;
+using MmsGateway.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `first-byte` runs the join-latency measurement; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "first-byte") return await FirstByteLatency.RunAsync(args[1..]);
+BenchmarkSwitcher.FromAssembly(typeof(PacketFilterBenchmarks).Assembly).Run(args);
+return 0;

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using MmsGateway.Origin;
+
+namespace MmsGateway.Benchmarks;
+
+/// <summary>
+/// Time to first byte for a viewer joining a running live stream (issue 5 target: under 100 ms on loopback), and
+/// for the first viewer of a cold stream (upstream connect + header + first key frame). Starts the origin and the
+/// gateway in this process on loopback, then joins N viewers one after another.
+/// Usage: first-byte [ASF file, default /tmp/mmsgw-bench/mbr.asf] [joins, default 100].
+/// </summary>
+public static class FirstByteLatency
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var file = args.Length > 0 ? args[0] : "/tmp/mmsgw-bench/mbr.asf";
+        var joins = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
+        await using var origin = await OriginServer.StartAsync(new OriginOptions
+        {
+            Root = Path.GetDirectoryName(Path.GetFullPath(file))!,
+            MmstPort = 0,
+            HttpPort = -1,
+            UdpPort = -1,
+            Live = new Dictionary<string, string> { ["live"] = file },
+        });
+        var app = GatewayHost.Build(
+        [
+            "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning",
+            $"--Gateway:Streams:live:Source=mmst://127.0.0.1:{origin.MmstPort}/live",
+        ]);
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        using var http = new HttpClient { BaseAddress = address };
+
+        var cold = await FirstByteAsync(http);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // let the ring fill past a key frame
+        var samples = new List<double>();
+        for (var i = 0; i < joins; i++) samples.Add(await FirstByteAsync(http));
+        samples.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"cold stream, first viewer: {cold:0.0} ms to first byte"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"joining a running stream ({joins} joins): min {samples[0]:0.00} ms, median {samples[joins / 2]:0.00} ms, p95 {samples[(int)(joins * 0.95)]:0.00} ms, max {samples[^1]:0.00} ms"));
+        await app.StopAsync();
+        return 0;
+    }
+
+    private static async Task<double> FirstByteAsync(HttpClient http)
+    {
+        var watch = Stopwatch.StartNew();
+        using var response = await http.GetAsync("/streams/live/live.asf", HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[1];
+        await body.ReadExactlyAsync(buffer);
+        return watch.Elapsed.TotalMilliseconds;
+    }
+}
