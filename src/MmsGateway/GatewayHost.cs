@@ -9,7 +9,8 @@ public static class GatewayHost
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Content root beside the binary, so appsettings.json and Demo/ are found whatever the working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var demo = DemoOrigin.StartIfNeeded(builder);
         LimitSocketSendBuffers(builder);
 

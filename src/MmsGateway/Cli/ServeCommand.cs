@@ -14,9 +14,25 @@ internal static class ServeCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var hostArgs = parse.UnmatchedTokens.ToArray();
-            var app = GatewayHost.Build(hostArgs);
-            await app.RunAsync(cancellationToken).ConfigureAwait(false);
-            return 0;
+            try
+            {
+                var app = GatewayHost.Build(hostArgs);
+                // Validate before the host starts, so a bad value is one line, not a logged stack trace.
+                _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Streams.GatewayOptions>>().Value;
+                await app.RunAsync(cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            {
+                // One line naming the key (design.md, "Configuration").
+                Console.Error.WriteLine($"serve: invalid configuration: {string.Join("; ", e.Failures)}");
+                return 2;
+            }
+            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                Console.Error.WriteLine($"serve: cannot listen: {e.Message}");
+                return 1;
+            }
         });
         return command;
     }
