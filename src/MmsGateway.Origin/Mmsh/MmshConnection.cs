@@ -28,6 +28,7 @@ internal sealed partial class MmshConnection : IPacketSink
     private readonly ILogger _logger;
     private readonly ArrayBufferWriter<byte> _out = new(16 * 1024);
     private byte _dataSequence;
+    private readonly Shaping.WriteWatchdog _writes;
 
     public MmshConnection(MmshServer server, Socket socket)
     {
@@ -37,6 +38,7 @@ internal sealed partial class MmshConnection : IPacketSink
         _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _logger = _context.Loggers.CreateLogger<MmshConnection>();
+        _writes = new Shaping.WriteWatchdog(_context.Time);
     }
 
     public MmshRequest Request { get; private set; } = null!;
@@ -55,7 +57,17 @@ internal sealed partial class MmshConnection : IPacketSink
                 _socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
                 return;
             }
-            await RespondAsync(serverStopping).ConfigureAwait(false);
+            using var responding = CancellationTokenSource.CreateLinkedTokenSource(serverStopping);
+            var watchdog = _writes.RunAsync(_socket, _context.Options.IdleTimeout, responding.Token);
+            try
+            {
+                await RespondAsync(serverStopping).ConfigureAwait(false);
+            }
+            finally
+            {
+                await responding.CancelAsync().ConfigureAwait(false);
+                await watchdog.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
         catch (MmsProtocolException e)
         {
@@ -248,7 +260,9 @@ internal sealed partial class MmshConnection : IPacketSink
 
     private async Task FlushAsync(CancellationToken ct)
     {
+        _writes.Begin();
         await _stream.WriteAsync(_out.WrittenMemory, ct).ConfigureAwait(false);
+        _writes.End();
         _out.ResetWrittenCount();
     }
 

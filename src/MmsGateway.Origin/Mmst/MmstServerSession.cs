@@ -27,6 +27,7 @@ internal sealed partial class MmstServerSession : IPacketSink
     private readonly NetworkStream _stream;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Shaping.WriteWatchdog _writes;
     private readonly ArrayBufferWriter<byte> _out = new(1024);
     private readonly Lock _selectionLock = new();
     private readonly uint _sessionId = OriginContext.NewSessionId();
@@ -57,6 +58,7 @@ internal sealed partial class MmstServerSession : IPacketSink
         _logger = context.Loggers.CreateLogger<MmstServerSession>();
         _peer = socket.RemoteEndPoint?.ToString() ?? "?";
         _authenticated = context.Options.BasicCredentials is null;
+        _writes = new Shaping.WriteWatchdog(context.Time);
     }
 
     public async Task RunAsync(CancellationToken serverStopping)
@@ -65,6 +67,7 @@ internal sealed partial class MmstServerSession : IPacketSink
         var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
         _lastHeard = _context.Time.GetTimestamp();
         var keepAlive = KeepAliveAsync(cts);
+        var watchdog = _writes.RunAsync(_socket, _context.Options.IdleTimeout, cts.Token);
         LogSession(_logger, _peer, "connected");
         try
         {
@@ -101,6 +104,7 @@ internal sealed partial class MmstServerSession : IPacketSink
             await cts.CancelAsync().ConfigureAwait(false);
             await StopPlayAsync().ConfigureAwait(false);
             await keepAlive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await watchdog.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await reader.CompleteAsync().ConfigureAwait(false);
             await _stream.DisposeAsync().ConfigureAwait(false);
             _udp?.Forget(_sessionId);
@@ -382,7 +386,9 @@ internal sealed partial class MmstServerSession : IPacketSink
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            _writes.Begin();
             await _stream.WriteAsync(bytes, ct).ConfigureAwait(false);
+            _writes.End();
         }
         finally
         {
@@ -399,7 +405,9 @@ internal sealed partial class MmstServerSession : IPacketSink
             if (_dataBuffer.Length < total) _dataBuffer = new byte[total];
             MmsDataPacketHeader.ForPayload(locationId, incarnation, flags, payload.Length).Write(_dataBuffer);
             payload.Span.CopyTo(_dataBuffer.AsSpan(MmsDataPacketHeader.Size));
+            _writes.Begin();
             await _stream.WriteAsync(_dataBuffer.AsMemory(0, total), ct).ConfigureAwait(false);
+            _writes.End();
         }
         finally
         {
@@ -415,7 +423,9 @@ internal sealed partial class MmstServerSession : IPacketSink
         {
             _out.ResetWrittenCount();
             MmstMessageWriter.Write(_out, message, _seq++);
+            _writes.Begin();
             await _stream.WriteAsync(_out.WrittenMemory, ct).ConfigureAwait(false);
+            _writes.End();
         }
         finally
         {

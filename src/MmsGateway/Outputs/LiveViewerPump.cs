@@ -34,9 +34,13 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         var ct = linked.Token;
         var scratch = new byte[ring.PacketSize];
         var thinning = ThinningLevel.Full;
+        // Coalescing: after a wake-up, wait out the flush interval so the packets published meanwhile go out in the
+        // same write. The timer is made once per viewer; its waits allocate nothing.
+        using var coalesce = flushInterval > TimeSpan.Zero ? new PeriodicTimer(flushInterval) : null;
         while (!ct.IsCancellationRequested)
         {
-            await viewer.WaitAsync(flushInterval, ct).ConfigureAwait(false);
+            await viewer.WaitAsync(ct).ConfigureAwait(false);
+            if (coalesce is not null) await coalesce.WaitForNextTickAsync(ct).ConfigureAwait(false);
             var published = ring.Published;
             if (viewer.Cursor > published) continue;
 

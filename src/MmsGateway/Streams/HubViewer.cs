@@ -48,19 +48,14 @@ public sealed class HubViewer
         }
     }
 
-    /// <summary>Waits until the hub publishes something new (or <paramref name="timeout"/> passes).</summary>
-    public async ValueTask WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the hub has published something new. Allocation-free: the one-slot channel's single reader
+    /// reuses its wait operation, so an idle viewer costs nothing per packet.
+    /// </summary>
+    public async ValueTask WaitAsync(CancellationToken cancellationToken)
     {
         if (_wake.Reader.TryRead(out _)) return;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            await _wake.Reader.WaitToReadAsync(deadline.Token).ConfigureAwait(false);
-            _wake.Reader.TryRead(out _);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
+        await _wake.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+        _wake.Reader.TryRead(out _);
     }
 }
