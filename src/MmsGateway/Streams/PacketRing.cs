@@ -91,14 +91,15 @@ public sealed class PacketRing
 
     /// <summary>
     /// Where a new reader should start: the newest packet in which one of <paramref name="videoStreams"/> starts a
-    /// key frame; for audio-only streams (empty set) the newest packet. -1 when nothing suitable is held.
+    /// key frame; for audio-only streams (empty set) the newest packet. -1 when nothing suitable is held at or after
+    /// <paramref name="notBefore"/>.
     /// </summary>
-    public long FindJoinPoint(AsfStreamSet videoStreams)
+    public long FindJoinPoint(AsfStreamSet videoStreams, long notBefore = 0)
     {
         var newest = Published;
-        if (newest < 0) return -1;
+        if (newest < notBefore || newest < 0) return -1;
         if (videoStreams.IsEmpty) return newest;
-        for (var s = newest; s >= Oldest; s--)
+        for (var s = newest; s >= Math.Max(Oldest, notBefore); s--)
         {
             if (TryGetEntry(s, out var entry) && !entry.KeyFrameStarts.Intersect(videoStreams).IsEmpty) return s;
         }

@@ -41,6 +41,9 @@ public sealed partial class StreamHub : IAsyncDisposable
     private long _lastViewerLeft = long.MaxValue;
     private long _outputTimeMs = -1;
 
+    /// <summary>Packets before this sequence are from a closed session: too old to start a joining viewer on.</summary>
+    private long _freshFrom;
+
     public StreamHub(string name, StreamOptions options, UpstreamConnector connector, GatewayOptions global, GatewayMetrics metrics, ILogger logger, TimeProvider time)
     {
         Name = name;
@@ -93,7 +96,7 @@ public sealed partial class StreamHub : IAsyncDisposable
         {
             stream = Current ?? stream;
             var video = wantedVideo.IsEmpty ? stream.VideoStreams : wantedVideo.Intersect(stream.VideoStreams);
-            var join = stream.Ring.FindJoinPoint(video);
+            var join = stream.Ring.FindJoinPoint(video, _freshFrom);
             // No key frame held yet: start with the next packet and let the viewer's filter wait for a key frame.
             var viewer = new HubViewer(output, join >= 0 ? join : stream.Ring.Published + 1, stream);
             _viewers.Add(viewer);
@@ -232,6 +235,7 @@ public sealed partial class StreamHub : IAsyncDisposable
             var capacity = Math.Clamp(_global.RingBytes / header.PacketSize, 64, 16384);
             var stream = new HubStream(++_version, header, upstream, new PacketRing(capacity, header.PacketSize));
             _outputTimeMs = -1;
+            _freshFrom = 0;
             if (Current is not null)
             {
                 foreach (var viewer in _viewers) viewer.Close("the stream's layout changed upstream");
@@ -273,6 +277,8 @@ public sealed partial class StreamHub : IAsyncDisposable
             if (_viewers.Count > 0 || _time.GetElapsedTime(_lastViewerLeft) < CloseAfter) return false;
             _firstViewer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             State = HubState.Idle;
+            // What the ring holds is minutes old by the time the next viewer comes: start that viewer fresh.
+            if (Current is { } current) _freshFrom = current.Ring.Published + 1;
             return true;
         }
     }

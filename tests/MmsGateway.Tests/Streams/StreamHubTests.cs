@@ -146,6 +146,23 @@ public sealed class StreamHubTests
     }
 
     [Fact]
+    public async Task Upstream_closes_after_the_grace_period_and_reopens_for_the_next_viewer()
+    {
+        await using var gateway = await GatewayHarness.StartAsync("--Gateway:CloseAfter=00:00:01");
+        Assert.True((await gateway.ReadAsync("/streams/live/live.asf", TimeSpan.FromSeconds(2))).Length > 20_000);
+        Assert.Equal(1, await gateway.MetricAsync("mmsgw_upstream_sessions", "stream=\"live\""));
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await gateway.MetricAsync("mmsgw_upstream_sessions", "stream=\"live\"") is > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(250);
+        Assert.Equal(0, await gateway.MetricAsync("mmsgw_upstream_sessions", "stream=\"live\""));
+
+        var again = await gateway.ReadAsync("/streams/live/live.asf", TimeSpan.FromSeconds(4));
+        Assert.True(again.Length > 50_000, $"the next viewer got {again.Length} bytes");
+        Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(Save(WholePackets(again))));
+    }
+
+    [Fact]
     public async Task Unknown_stream_is_404_and_status_lists_the_streams()
     {
         await using var gateway = await GatewayHarness.StartAsync();
