@@ -79,6 +79,9 @@ public enum MmsClientStep
     /// <summary>Reading the stream.</summary>
     Read,
 
+    /// <summary>Fetching or resolving a playlist (ASX, <c>[Reference]</c>, NSC station file).</summary>
+    Playlist,
+
     /// <summary>A seek.</summary>
     Seek,
 }
@@ -135,6 +138,15 @@ public sealed class MmsClientException : Exception
 
     public string? ContentType { get; init; }
 
+    /// <summary>
+    /// An MMSU attempt failed because UDP data cannot reach this client (funnel refused, no datagram arrived): the
+    /// connector then tries MMST on the same server (protocol.md §1.8 item 3, MS-MMSP 3.1.5.5).
+    /// </summary>
+    internal bool MmsuFallback { get; init; }
+
+    /// <summary>An HTTP server answered with a plain ASF file: the connector downloads it instead (§6.1).</summary>
+    internal bool PlainAsf { get; init; }
+
     /// <summary>Every attempt <see cref="MmsConnector.ConnectAsync"/> made, when it was the thrower.</summary>
     public IReadOnlyList<MmsConnectAttempt> Attempts { get; init; } = [];
 
@@ -144,14 +156,16 @@ public sealed class MmsClientException : Exception
         return $"{where}{StepText(step)}: {KindText(kind)}: {detail}".ReplaceLineEndings(" ");
     }
 
-    internal static string StepText(MmsClientStep step) => step switch
+    /// <summary>The step as words (<c>open file</c>, <c>handshake</c>), as in <see cref="Exception.Message"/>.</summary>
+    public static string StepText(MmsClientStep step) => step switch
     {
         MmsClientStep.OpenFile => "open file",
         MmsClientStep.StreamSelection => "stream selection",
         _ => step.ToString().ToLowerInvariant(),
     };
 
-    internal static string KindText(MmsClientErrorKind kind) => kind switch
+    /// <summary>The cause as words (<c>connection refused</c>, <c>timed out</c>), as in <see cref="Exception.Message"/>.</summary>
+    public static string KindText(MmsClientErrorKind kind) => kind switch
     {
         MmsClientErrorKind.Unreachable => "unreachable",
         MmsClientErrorKind.Refused => "connection refused",

@@ -20,7 +20,10 @@ public sealed class MmsClientOptions
     /// <summary>Longest silence tolerated while reading the stream (idle timeout).</summary>
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>What <c>mms://</c> tries, in order (protocol.md §8.3). MMSU is not implemented yet.</summary>
+    /// <summary>
+    /// What <c>mms://</c> tries, in order (protocol.md §8.3). MMSU is opt-in: add <see cref="MmsProtocol.Mmsu"/> here
+    /// (or use an <c>mmsu://</c> URL), since its data needs inbound UDP, which NAT and Kubernetes usually block.
+    /// </summary>
     public IReadOnlyList<MmsProtocol> RolloverOrder { get; set; } = [MmsProtocol.Mmst, MmsProtocol.Mmsh];
 
     /// <summary>
@@ -61,6 +64,48 @@ public sealed class MmsClientOptions
     /// <summary>Send the optional FunnelInfo (0x18) after Connect as ffmpeg does (protocol.md §1.6.1); off like vlc.</summary>
     public bool SendFunnelInfo { get; set; }
 
+    /// <summary>Local UDP port an MMSU session receives data on (protocol.md §1.8 item 1); 0 = any free port.</summary>
+    public int MmsuLocalPort { get; set; }
+
+    /// <summary>
+    /// The server's UDP port for MMSU resend requests (§1.8 item 7). Null: the port the server's datagrams come from,
+    /// which is where Windows Media Services (UDP 1755) and our origin (<c>--udp-port</c>) take them.
+    /// </summary>
+    public int? MmsuResendPort { get; set; }
+
+    /// <summary>
+    /// How long to wait for the header pieces over UDP before CancelReadBlock and a new ReadBlock (at most 4 tries).
+    /// Null: MS-MMSP's header timer, 1 s + header size / bitrate, within 1–30 s (§1.8 item 5). When no UDP datagram
+    /// arrives at all, the session falls back to TCP data (a new connection with a TCP funnel).
+    /// </summary>
+    public TimeSpan? MmsuHeaderTimeout { get; set; }
+
+    /// <summary>How long a missing MMSU packet waits before it is asked for (half of it) and asked for again.</summary>
+    public TimeSpan MmsuResendInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Resend requests per missing MMSU packet before it is given up (counted as lost).</summary>
+    public int MmsuMaxResends { get; set; } = 4;
+
+    /// <summary>
+    /// NSC station: how long to wait for a multicast packet or beacon before the station's Unicast URL is tried
+    /// (the Open timer of protocol.md §7.3: 10–30 s, 20 recommended).
+    /// </summary>
+    public TimeSpan MulticastOpenTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Resolve playlists: a playlist URL (.asx, .wax, .wvx, .nsc, a local file) and an HTTP answer that is a metafile
+    /// instead of MMSH framing (protocol.md §6); and read a plain ASF file that a web server sends instead of MMSH as a
+    /// download. False: such answers fail (<see cref="MmsClientErrorKind.Playlist"/> with the content, or
+    /// <see cref="MmsClientErrorKind.NotMmsServer"/>), for a caller that handles them itself.
+    /// </summary>
+    public bool FollowPlaylists { get; set; } = true;
+
+    /// <summary>Largest playlist document (ASX, <c>[Reference]</c>, NSC) fetched: 1 MiB.</summary>
+    public int MaxPlaylistSize { get; set; } = 1024 * 1024;
+
+    /// <summary>Tests only: the UDP port named in the funnel instead of the bound one (to make UDP unreachable).</summary>
+    internal int? MmsuAdvertisedPort { get; set; }
+
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     internal void Validate()
@@ -77,6 +122,8 @@ public sealed class MmsClientOptions
         ArgumentNullException.ThrowIfNull(RolloverOrder, nameof(RolloverOrder));
         if (RolloverOrder.Count == 0)
             throw new ArgumentException("RolloverOrder must name at least one protocol.", nameof(RolloverOrder));
+        if (RolloverOrder.Contains(MmsProtocol.Multicast) || RolloverOrder.Contains(MmsProtocol.Download))
+            throw new ArgumentException("RolloverOrder names only Mmst, Mmsh and Mmsu.", nameof(RolloverOrder));
         ArgumentException.ThrowIfNullOrWhiteSpace(PlayerVersion, nameof(PlayerVersion));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         if (MaxHeaderSize < 128 || MaxHeaderSize > AsfHeaderReader.MaxHeaderSize)
@@ -87,5 +134,12 @@ public sealed class MmsClientOptions
             throw new ArgumentOutOfRangeException(nameof(StartPosition), start, "StartPosition must be 0 or more.");
         if (DefaultMmstPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(DefaultMmstPort));
         if (DefaultMmshPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(DefaultMmshPort));
+        if (MmsuLocalPort is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(MmsuLocalPort));
+        if (MmsuResendPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(MmsuResendPort));
+        if (MmsuHeaderTimeout is { } header) Positive(header, nameof(MmsuHeaderTimeout));
+        Positive(MmsuResendInterval, nameof(MmsuResendInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MmsuMaxResends, 1, nameof(MmsuMaxResends));
+        Positive(MulticastOpenTimeout, nameof(MulticastOpenTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPlaylistSize, 4096, nameof(MaxPlaylistSize));
     }
 }

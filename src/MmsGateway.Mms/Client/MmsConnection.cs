@@ -88,6 +88,8 @@ internal sealed class MmsConnection : IAsyncDisposable
 
     public EndPoint? LocalEndPoint => _socket.LocalEndPoint;
 
+    public EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+
     public string Endpoint { get; private init; } = string.Empty;
 
     /// <summary>Total bytes received from the socket.</summary>

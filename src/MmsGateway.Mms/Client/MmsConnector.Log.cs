@@ -16,4 +16,13 @@ public static partial class MmsConnector
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Protocol} {Url}: {Endpoint} failed ({Kind} at {Step}): {Detail}")]
     private static partial void LogFailed(ILogger logger, MmsProtocol protocol, Uri url, string endpoint,
         MmsClientErrorKind kind, MmsClientStep step, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MMSU {Url}: UDP data cannot arrive; falling back to TCP data (MMST)")]
+    private static partial void LogMmsuFallback(ILogger logger, Uri url);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Url}: the server answered with a playlist; resolving it")]
+    private static partial void LogPlaylistAnswer(ILogger logger, Uri url);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Playlist candidate {Url} failed ({Kind} at {Step}); trying the next")]
+    private static partial void LogCandidateFailed(ILogger logger, Uri url, MmsClientErrorKind kind, MmsClientStep step);
 }

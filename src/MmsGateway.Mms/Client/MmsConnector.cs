@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MmsGateway.Mms.Playlists;
 
 namespace MmsGateway.Mms.Client;
 
@@ -8,6 +9,13 @@ namespace MmsGateway.Mms.Client;
 /// <c>mms://</c> (protocol.md §8.3: <see cref="MmsClientOptions.RolloverOrder"/>, default MMST then MMSH), one pinned
 /// protocol for <c>mmst://</c>, <c>mmsu://</c>, <c>mmsh://</c> and <c>http://</c>, redirects followed, every attempt
 /// with its own deadlines and recorded with its outcome.
+/// <para>
+/// Playlists (protocol.md §6, §7, §8.3 "URL rollover"): a local file, an http(s) URL ending in .asx/.wax/.wvx/.nsc,
+/// or an http URL whose server answers with a metafile instead of MMSH framing is resolved with
+/// <see cref="PlaylistResolver"/>. Each entry's REF alternatives are tried in order, each with protocol rollover; an
+/// NSC station is joined on its multicast group first and its Unicast URL tried after the Open timer. A playlist of
+/// several entries plays them one after the other (the session reports a header change at each boundary).
+/// </para>
 /// </summary>
 public static partial class MmsConnector
 {
@@ -23,10 +31,203 @@ public static partial class MmsConnector
         ArgumentNullException.ThrowIfNull(options);
         if (!url.IsAbsoluteUri) throw new ArgumentException($"'{url}' is not an absolute URL.", nameof(url));
         options.Validate();
-        logger ??= NullLogger.Instance;
-        Guid clientGuid = options.ClientGuid ?? Guid.NewGuid();
+        var context = new ConnectContext(options, logger ?? NullLogger.Instance, options.ClientGuid ?? Guid.NewGuid());
+        if (options.FollowPlaylists && MmsPlaylistFetcher.IsPlaylistUrl(url))
+        {
+            IReadOnlyList<PlaylistEntry> entries = await ResolveAsync(url, null, context, cancellationToken).ConfigureAwait(false);
+            return await ConnectEntriesAsync(url, entries, context, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            IMmsSession session = await ConnectOrDownloadAsync(url, context, cancellationToken).ConfigureAwait(false);
+            return new MmsConnectResult(session, context.Attempts);
+        }
+        catch (MmsClientException e) when (e.Kind == MmsClientErrorKind.Playlist && !e.Content.IsEmpty && options.FollowPlaylists)
+        {
+            // The HTTP server sent a metafile instead of MMSH framing (§6.3): resolve it from what came back.
+            LogPlaylistAnswer(context.Logger, MmsUrl.Redact(url));
+            var document = new PlaylistDocument(url, e.Content, e.ContentType);
+            IReadOnlyList<PlaylistEntry> entries = await ResolveAsync(url, document, context, cancellationToken)
+                .ConfigureAwait(false);
+            return await ConnectEntriesAsync(url, entries, context, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Resolves a playlist URL into its entries with the connector's fetcher (HTTP with a deadline and a size cap, or
+    /// a local file), without connecting to anything (what <c>probe</c> and the tests use to show the URL order).
+    /// </summary>
+    public static async Task<IReadOnlyList<PlaylistEntry>> ResolvePlaylistAsync(Uri url, MmsClientOptions options,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var context = new ConnectContext(options, NullLogger.Instance, Guid.NewGuid());
+        return await ResolveAsync(url, null, context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>State shared by every attempt of one <see cref="ConnectAsync"/> (and of a playlist's later entries).</summary>
+    internal sealed class ConnectContext(MmsClientOptions options, ILogger logger, Guid clientGuid)
+    {
+        public MmsClientOptions Options { get; } = options;
+
+        public ILogger Logger { get; } = logger;
+
+        public Guid ClientGuid { get; } = clientGuid;
+
+        public List<MmsConnectAttempt> Attempts { get; } = [];
+    }
+
+    private static async Task<IReadOnlyList<PlaylistEntry>> ResolveAsync(Uri url, PlaylistDocument? first,
+        ConnectContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PlaylistResolver.ResolveAsync(url, (target, ct) =>
+                    first is not null && target.AbsoluteUri == url.AbsoluteUri
+                        ? Task.FromResult(first)
+                        : MmsPlaylistFetcher.FetchAsync(target, context.Options, ct),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (PlaylistResolutionException e)
+        {
+            MmsClientException? cause = e.InnerException as MmsClientException;
+            throw Fail(url, context.Attempts, new MmsClientException(cause?.Kind ?? MmsClientErrorKind.MalformedReply,
+                MmsClientStep.Playlist, e.Url ?? url, cause?.Detail ?? e.Message, e)
+            {
+                HttpStatusCode = cause?.HttpStatusCode,
+            });
+        }
+    }
+
+    /// <summary>Connects the first entry that plays; with several entries (or a loop) a <see cref="PlaylistSession"/>.</summary>
+    private static async Task<MmsConnectResult> ConnectEntriesAsync(Uri url, IReadOnlyList<PlaylistEntry> entries,
+        ConnectContext context, CancellationToken cancellationToken)
+    {
+        (IMmsSession session, int index) = await ConnectFromAsync(url, entries, 0, context, cancellationToken)
+            .ConfigureAwait(false);
+        if (entries.Count == 1 && !entries[0].RepeatsForever) return new MmsConnectResult(session, context.Attempts);
+        var playlist = new PlaylistSession(url, entries, index, session, context);
+        return new MmsConnectResult(playlist, context.Attempts);
+    }
+
+    /// <summary>
+    /// The first entry from <paramref name="start"/> on whose candidates connect (§6.2: REFs in order, each with
+    /// protocol rollover; an NSC station before its Unicast URL, §8.3).
+    /// </summary>
+    internal static async Task<(IMmsSession Session, int Index)> ConnectFromAsync(Uri url,
+        IReadOnlyList<PlaylistEntry> entries, int start, ConnectContext context, CancellationToken cancellationToken)
+    {
+        for (int index = start; index < entries.Count; index++)
+        {
+            foreach (PlaylistCandidate candidate in entries[index].Candidates)
+            {
+                try
+                {
+                    IMmsSession session = candidate.Station is { } station
+                        ? await OpenStationAsync(candidate.Url, station, context, cancellationToken).ConfigureAwait(false)
+                        : await ConnectOrDownloadAsync(CandidateUrl(candidate), context, cancellationToken).ConfigureAwait(false);
+                    return (session, index);
+                }
+                catch (MmsClientException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogCandidateFailed(context.Logger, MmsUrl.Redact(candidate.Url), e.Kind, e.Step);
+                }
+            }
+        }
+
+        throw Fail(url, context.Attempts, null);
+    }
+
+    /// <summary>
+    /// The URL of a candidate: as written. A <c>[Reference]</c> Ref (flagged <see cref="PlaylistCandidate.TryAsMmsh"/>)
+    /// is an http:// URL, which this client already speaks as MMSH (§6.3, §8.3).
+    /// </summary>
+    private static Uri CandidateUrl(PlaylistCandidate candidate) => candidate.Url;
+
+    /// <summary>
+    /// A URL with rollover, or read as a plain ASF file: a local file (a playlist may name one), or an http URL whose
+    /// server turned out to be a plain web server sending the file (§6.1).
+    /// </summary>
+    private static async Task<IMmsSession> ConnectOrDownloadAsync(Uri url, ConnectContext context,
+        CancellationToken cancellationToken)
+    {
+        if (url.IsFile) return await OpenDownloadAsync(url, context, cancellationToken).ConfigureAwait(false);
+        int before = context.Attempts.Count;
+        try
+        {
+            return await ConnectUrlAsync(url, context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MmsClientException) when (context.Options.FollowPlaylists
+                                         && context.Attempts.Skip(before).Any(a => a.Error?.PlainAsf == true))
+        {
+            return await OpenDownloadAsync(url, context, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<IMmsSession> OpenDownloadAsync(Uri url, ConnectContext context, CancellationToken cancellationToken)
+    {
+        TimeProvider time = context.Options.TimeProvider;
+        long start = time.GetTimestamp();
+        Uri shown = MmsUrl.Redact(url);
+        string endpoint = url.IsFile ? url.LocalPath : MmsUrl.Format(url.DnsSafeHost, url.Port);
+        LogAttempt(context.Logger, MmsProtocol.Download, shown, endpoint);
+        try
+        {
+            PlainAsfSession session = url.IsFile
+                ? await PlainAsfSession.OpenFileAsync(url, context.Options, cancellationToken).ConfigureAwait(false)
+                : await PlainAsfSession.OpenHttpAsync(url, context.Options, cancellationToken).ConfigureAwait(false);
+            TimeSpan elapsed = time.GetElapsedTime(start);
+            context.Attempts.Add(new MmsConnectAttempt(MmsProtocol.Download, shown, endpoint, MmsConnectOutcome.Connected, elapsed));
+            LogConnected(context.Logger, MmsProtocol.Download, shown, endpoint, elapsed.TotalMilliseconds);
+            return session;
+        }
+        catch (MmsClientException e)
+        {
+            context.Attempts.Add(new MmsConnectAttempt(MmsProtocol.Download, shown, endpoint, MmsConnectOutcome.Failed,
+                time.GetElapsedTime(start), e));
+            LogFailed(context.Logger, MmsProtocol.Download, shown, endpoint, e.Kind, e.Step, e.Detail);
+            throw Fail(url, context.Attempts, null);
+        }
+    }
+
+    private static async Task<IMmsSession> OpenStationAsync(Uri url, NscFile station, ConnectContext context,
+        CancellationToken cancellationToken)
+    {
+        TimeProvider time = context.Options.TimeProvider;
+        long start = time.GetTimestamp();
+        string endpoint = MsbSession.EndpointOf(station);
+        Uri shown = MmsUrl.Redact(url);
+        LogAttempt(context.Logger, MmsProtocol.Multicast, shown, endpoint);
+        try
+        {
+            MsbSession session = await MsbSession.OpenAsync(url, station, context.Options, context.Logger, cancellationToken)
+                .ConfigureAwait(false);
+            TimeSpan elapsed = time.GetElapsedTime(start);
+            context.Attempts.Add(new MmsConnectAttempt(MmsProtocol.Multicast, shown, endpoint, MmsConnectOutcome.Connected, elapsed));
+            LogConnected(context.Logger, MmsProtocol.Multicast, shown, endpoint, elapsed.TotalMilliseconds);
+            return session;
+        }
+        catch (MmsClientException e)
+        {
+            context.Attempts.Add(new MmsConnectAttempt(MmsProtocol.Multicast, shown, endpoint, MmsConnectOutcome.Failed,
+                time.GetElapsedTime(start), e));
+            LogFailed(context.Logger, MmsProtocol.Multicast, shown, endpoint, e.Kind, e.Step, e.Detail);
+            throw;
+        }
+    }
+
+    /// <summary>One URL: protocol rollover and redirects (§8.3); every attempt is added to the context.</summary>
+    private static async Task<IMmsSession> ConnectUrlAsync(Uri url, ConnectContext context,
+        CancellationToken cancellationToken)
+    {
+        MmsClientOptions options = context.Options;
+        ILogger logger = context.Logger;
+        Guid clientGuid = context.ClientGuid;
         TimeProvider time = options.TimeProvider;
-        var attempts = new List<MmsConnectAttempt>();
+        List<MmsConnectAttempt> attempts = context.Attempts;
         Uri current = url;
         for (int redirects = 0; ; redirects++)
         {
@@ -35,8 +236,10 @@ public static partial class MmsConnector
                     redirects == 0 ? MmsClientStep.Connect : MmsClientStep.Redirect, current,
                     $"the scheme '{current.Scheme}' is not mms, mmst, mmsu, mmsh or http"));
             Uri? redirect = null;
-            foreach (MmsProtocol protocol in protocols)
+            var queue = new List<MmsProtocol>(protocols);
+            for (int i = 0; i < queue.Count; i++)
             {
+                MmsProtocol protocol = queue[i];
                 (string host, int port) = MmsUrl.Endpoint(current, protocol, options);
                 string endpoint = MmsUrl.Format(host, port);
                 Uri shown = MmsUrl.Redact(current);
@@ -50,13 +253,13 @@ public static partial class MmsConnector
                             logger, cancellationToken).ConfigureAwait(false),
                         MmsProtocol.Mmsh => await MmshSession.ConnectAsync(current, host, port, options, clientGuid,
                             logger, cancellationToken).ConfigureAwait(false),
-                        _ => throw new MmsClientException(MmsClientErrorKind.NotSupported, MmsClientStep.Connect,
-                            current, "MMSU (data over UDP) is not implemented"),
+                        _ => await MmstSession.ConnectAsync(current, host, port, options, clientGuid,
+                            logger, cancellationToken, udp: true).ConfigureAwait(false),
                     };
                     TimeSpan elapsed = time.GetElapsedTime(start);
                     attempts.Add(new MmsConnectAttempt(protocol, shown, endpoint, MmsConnectOutcome.Connected, elapsed));
                     LogConnected(logger, protocol, shown, endpoint, elapsed.TotalMilliseconds);
-                    return new MmsConnectResult(session, attempts);
+                    return session;
                 }
                 catch (MmsRedirectException e)
                 {
@@ -73,6 +276,14 @@ public static partial class MmsConnector
                     attempts.Add(new MmsConnectAttempt(protocol, shown, endpoint, MmsConnectOutcome.Failed,
                         time.GetElapsedTime(start), e));
                     LogFailed(logger, protocol, shown, endpoint, e.Kind, e.Step, e.Detail);
+
+                    // MMSU whose data cannot arrive over UDP: the same server with TCP data, as MS-MMSP 3.1.5.5 allows
+                    // (§1.8 item 3), unless MMST is tried later anyway.
+                    if (e.MmsuFallback && !queue.Skip(i + 1).Contains(MmsProtocol.Mmst))
+                    {
+                        LogMmsuFallback(logger, shown);
+                        queue.Insert(i + 1, MmsProtocol.Mmst);
+                    }
                 }
             }
 
@@ -88,7 +299,7 @@ public static partial class MmsConnector
     }
 
     /// <summary>The exception for a failed connect: the most telling attempt's kind and step, every attempt listed.</summary>
-    private static MmsClientException Fail(Uri url, List<MmsConnectAttempt> attempts, MmsClientException? final)
+    internal static MmsClientException Fail(Uri url, List<MmsConnectAttempt> attempts, MmsClientException? final)
     {
         var failed = attempts.Where(a => a.Error is not null).ToList();
         MmsClientException primary = final

@@ -9,6 +9,18 @@ public enum MmsProtocol
     /// <summary>MMS over HTTP (MS-WMSP): Describe and Play requests, <c>$</c>-framed bodies, port 80.</summary>
     Mmsh,
 
-    /// <summary>MMS with data over UDP (MS-MMSP, protocol.md §1.8). Not implemented by this client yet.</summary>
+    /// <summary>MMS with control over TCP and data over UDP with resend requests (MS-MMSP, protocol.md §1.8).</summary>
     Mmsu,
+
+    /// <summary>
+    /// MSB multicast from an NSC station file (protocol.md §7): never tried by rollover, only for the station entry of
+    /// a resolved <c>.nsc</c> playlist.
+    /// </summary>
+    Multicast,
+
+    /// <summary>
+    /// A plain ASF file read as it is: an HTTP download (a web server, not a Windows Media server) or a local file, as
+    /// a playlist may name (protocol.md §6.1). Never tried by rollover.
+    /// </summary>
+    Download,
 }

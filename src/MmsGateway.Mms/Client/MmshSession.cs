@@ -552,6 +552,7 @@ internal sealed partial class MmshSession : IMmsSession
         {
             HttpStatusCode = response.StatusCode,
             ContentType = response.ContentType,
+            PlainAsf = asf,
         };
     }
 

@@ -15,6 +15,12 @@ namespace MmsGateway.Mms.Client;
 /// answered, stale incarnations dropped (§1.6.5), seeks by StopPlaying / StartPlaying (§1.6.2) and playlist entry
 /// changes (§1.5.11). Control messages and data share the one TCP connection, cut apart by
 /// <see cref="MmstFraming.TryReadPdu"/>.
+/// <para>
+/// With an <see cref="MmsuDataChannel"/> the same session is MMSU (protocol.md §1.8): the funnel names a local UDP
+/// port, FunnelInfo gives the client id for resend requests, header pieces and media arrive as datagrams, and a
+/// background loop reads the control connection (pings, acknowledgements, end of stream) while the reader takes
+/// packets from the channel's reorder window.
+/// </para>
 /// </summary>
 internal sealed partial class MmstSession : IMmsSession
 {
@@ -25,6 +31,15 @@ internal sealed partial class MmstSession : IMmsSession
     private const uint FirstPlayIncarnation = 4;
 
     private const uint OpenFileIncarnation = 1;
+
+    /// <summary>ReadBlock tries over UDP before giving up (MS-MMSP 3.1.6.1: the Header timer, at most 4 retries).</summary>
+    private const int MmsuHeaderTries = 4;
+
+    /// <summary>
+    /// MMSU: the control connection is quiet while data flows over UDP except for the server's pings; a server drops a
+    /// silent client after its idle timeout, 3600 s recommended (§1.5.10), so that bounds the wait here too.
+    /// </summary>
+    private static readonly TimeSpan ControlIdleTimeout = TimeSpan.FromSeconds(3600);
 
     private readonly MmsClientOptions _options;
     private readonly ILogger _logger;
@@ -54,6 +69,16 @@ internal sealed partial class MmstSession : IMmsSession
     private long _stalePackets;
     private volatile bool _disposed;
 
+    // MMSU only.
+    private readonly MmsuDataChannel? _udp;
+    private uint _fileBitrate;
+    private Task _controlLoop = Task.CompletedTask;
+    private volatile MmsClientException? _controlError;
+    private volatile bool _udpEnded;
+    private long _udpEndedAt;
+    private volatile TaskCompletionSource? _stopAck;
+    private volatile TaskCompletionSource? _startAck;
+
     private enum ReadState
     {
         Playing,
@@ -78,8 +103,9 @@ internal sealed partial class MmstSession : IMmsSession
     }
 
     private MmstSession(Uri url, string host, MmsConnection connection, MmsClientOptions options, Guid clientGuid,
-        ILogger logger)
+        ILogger logger, MmsuDataChannel? udp)
     {
+        _udp = udp;
         _requestUrl = url;
         Url = MmsUrl.Redact(url);
         _host = host;
@@ -91,7 +117,10 @@ internal sealed partial class MmstSession : IMmsSession
         _assembler = new MmsHeaderAssembler(options.MaxHeaderSize, Url);
     }
 
-    public MmsProtocol Protocol => MmsProtocol.Mmst;
+    public MmsProtocol Protocol => _udp is null ? MmsProtocol.Mmst : MmsProtocol.Mmsu;
+
+    /// <summary>MMSU: the data channel's counters (resend requests, recovered and lost packets); null over TCP.</summary>
+    internal MmsuDataChannel? DataChannel => _udp;
 
     public Uri Url { get; }
 
@@ -112,27 +141,40 @@ internal sealed partial class MmstSession : IMmsSession
     private string Endpoint => _connection.Endpoint;
 
     /// <summary>Connects and plays from the start. Throws <see cref="MmsClientException"/> or <see cref="MmsRedirectException"/>.</summary>
+    /// <param name="udp">MMSU: data over UDP (protocol.md §1.8) instead of the control connection.</param>
     public static async Task<MmstSession> ConnectAsync(Uri url, string host, int port, MmsClientOptions options,
-        Guid clientGuid, ILogger logger, CancellationToken cancellationToken)
+        Guid clientGuid, ILogger logger, CancellationToken cancellationToken, bool udp = false)
     {
         MmsConnection connection = await MmsConnection.ConnectAsync(url, host, port, options.ConnectTimeout,
             options.TimeProvider, cancellationToken).ConfigureAwait(false);
-        var session = new MmstSession(url, host, connection, options, clientGuid, logger);
+        MmsuDataChannel? channel = null;
         try
         {
+            if (udp)
+            {
+                channel = MmsuDataChannel.Open(url, (IPEndPoint)connection.LocalEndPoint!,
+                    ((IPEndPoint)connection.RemoteEndPoint!).Address, options, logger);
+            }
+
+            var session = new MmstSession(url, host, connection, options, clientGuid, logger, channel);
             await session.HandshakeAsync(MmsUrl.MmstFileName(url), MmsUrl.BasicCredentials(url), cancellationToken)
                 .ConfigureAwait(false);
+            if (channel is not null) session._controlLoop = Task.Run(session.ControlLoopAsync, CancellationToken.None);
             return session;
         }
         catch
         {
+            if (channel is not null) await channel.DisposeAsync().ConfigureAwait(false);
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
+    public ValueTask<MmsReadResult> ReadAsync(CancellationToken cancellationToken) =>
+        _udp is null ? ReadTcpAsync(cancellationToken) : ReadUdpAsync(_udp, cancellationToken);
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
-    public async ValueTask<MmsReadResult> ReadAsync(CancellationToken cancellationToken)
+    private async ValueTask<MmsReadResult> ReadTcpAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -196,6 +238,12 @@ internal sealed partial class MmstSession : IMmsSession
                 "live content cannot be seeked");
         }
 
+        if (_udp is not null)
+        {
+            await SeekUdpAsync(_udp, position, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -237,6 +285,8 @@ internal sealed partial class MmstSession : IMmsSession
         if (_disposed) return;
         _disposed = true;
         _connection.Abort();
+        _udp?.Signal.Set();
+        await _controlLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         bool locked = await _receiveLock.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         try
         {
@@ -252,6 +302,7 @@ internal sealed partial class MmstSession : IMmsSession
         {
             if (locked) _receiveLock.Release();
             await _connection.DisposeAsync().ConfigureAwait(false);
+            if (_udp is not null) await _udp.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -270,21 +321,28 @@ internal sealed partial class MmstSession : IMmsSession
         CheckHResult(connected.HResult, MmsClientStep.Handshake, "ReportConnectedEX");
         LogConnected(_logger, Url, connected.ServerVersionInfo, connected.AuthenPackage);
 
-        // 2. Optional FunnelInfo → ReportFunnelInfo, as ffmpeg sends it (§1.5.3).
-        if (_options.SendFunnelInfo)
+        // 2. FunnelInfo → ReportFunnelInfo: optional over TCP (ffmpeg sends it), needed for MMSU, whose resend
+        //    requests carry its nCubs as the client id (§1.5.3, §1.8 item 7).
+        if (_options.SendFunnelInfo || _udp is not null)
         {
             await SendAsync(new FunnelInfoMessage(FunnelInfoMessage.NoPacketPair), MmsClientStep.Handshake,
                 Remaining(deadline), cancellationToken).ConfigureAwait(false);
             pdu = await ExpectAsync(MmsClientStep.Handshake, deadline, MmstMessageId.ReportFunnelInfo,
                 cancellationToken).ConfigureAwait(false);
-            CheckHResult(pdu.ReadMessage<ReportFunnelInfoMessage>().HResult, MmsClientStep.Handshake, "ReportFunnelInfo");
+            var funnelInfo = pdu.ReadMessage<ReportFunnelInfoMessage>();
+            CheckHResult(funnelInfo.HResult, MmsClientStep.Handshake, "ReportFunnelInfo");
+            if (_udp is not null) _udp.ClientId = funnelInfo.Cubs;
         }
 
-        // 3. ConnectFunnel \\<local ip>\TCP\<local port> → ReportConnectedFunnel, or 0x03 on refusal (§1.5.4).
+        // 3. ConnectFunnel \\<local ip>\TCP\<local port> (MMSU: \\<local ip>\UDP\<udp port>) →
+        //    ReportConnectedFunnel, or 0x03 on refusal (§1.5.4, §1.8 item 3).
         var local = _connection.LocalEndPoint as IPEndPoint;
-        var funnel = new MmstFunnelName(MmstFunnelTransport.Tcp,
-            local?.Address.IsIPv4MappedToIPv6 == true ? local.Address.MapToIPv4().ToString() : local?.Address.ToString() ?? "0.0.0.0",
-            local?.Port ?? 0);
+        string localAddress = local?.Address.IsIPv4MappedToIPv6 == true
+            ? local.Address.MapToIPv4().ToString()
+            : local?.Address.ToString() ?? "0.0.0.0";
+        var funnel = _udp is null
+            ? new MmstFunnelName(MmstFunnelTransport.Tcp, localAddress, local?.Port ?? 0)
+            : new MmstFunnelName(MmstFunnelTransport.Udp, localAddress, _options.MmsuAdvertisedPort ?? _udp.LocalEndPoint.Port);
         await SendAsync(ConnectFunnelMessage.Create(funnel), MmsClientStep.Funnel, Remaining(deadline),
             cancellationToken).ConfigureAwait(false);
         pdu = await ExpectAsync(MmsClientStep.Funnel, deadline, MmstMessageId.ReportConnectedFunnel,
@@ -293,7 +351,11 @@ internal sealed partial class MmstSession : IMmsSession
         {
             uint hr = pdu.ReadMessage<ReportDisconnectedFunnelMessage>().HResult;
             throw new MmsClientException(MmsClientErrorKind.ServerError, MmsClientStep.Funnel, Url,
-                $"the server refused the TCP funnel (ReportDisconnectedFunnel, HRESULT 0x{hr:X8})") { ServerHResult = hr };
+                $"the server refused the {(_udp is null ? "TCP" : "UDP")} funnel (ReportDisconnectedFunnel, HRESULT 0x{hr:X8})")
+            {
+                ServerHResult = hr,
+                MmsuFallback = _udp is not null,
+            };
         }
 
         CheckHResult(pdu.ReadMessage<ReportConnectedFunnelMessage>().HResult, MmsClientStep.Funnel,
@@ -305,10 +367,13 @@ internal sealed partial class MmstSession : IMmsSession
         _attributes = opened.Attributes;
         _headerSizeHint = opened.HeaderSize;
         if (opened.OpenFileId != 0) _openFileId = opened.OpenFileId;
+        _fileBitrate = opened.BitRate;
+        if (_udp is not null) _udp.SourceId = (ushort)_openFileId;
         LogOpened(_logger, Url, fileName, (uint)opened.Attributes, opened.PacketSize, opened.HeaderSize);
 
-        // 5. ReadBlock → ReportReadBlock + header pieces (§1.5.7).
-        await ReadHeaderAsync(deadline, cancellationToken).ConfigureAwait(false);
+        // 5. ReadBlock → ReportReadBlock + header pieces (§1.5.7; MMSU: the pieces come as datagrams, §1.8 item 5).
+        if (_udp is null) await ReadHeaderAsync(deadline, cancellationToken).ConfigureAwait(false);
+        else await ReadHeaderUdpAsync(_udp, deadline, cancellationToken).ConfigureAwait(false);
 
         // 6. StreamSwitch → ReportStreamSwitch (§1.5.8): every stream listed.
         IReadOnlyList<StreamSelection> selection = MmsSelection.Initial(_header, _options);
@@ -419,6 +484,7 @@ internal sealed partial class MmstSession : IMmsSession
     private async Task StartPlayingAsync(StartPlayingMessage start, MmsClientStep step, long deadline,
         CancellationToken cancellationToken)
     {
+        _udp?.BeginPlay((byte)start.PlayIncarnation, _header.PacketSize); // before the first datagram can come
         await SendAsync(start, step, Remaining(deadline), cancellationToken).ConfigureAwait(false);
         while (true)
         {
@@ -469,6 +535,11 @@ internal sealed partial class MmstSession : IMmsSession
                     case MmstMessageId.Ping:
                         await SendAsync(new PongMessage(0, 0), step, Remaining(deadline), cancellationToken)
                             .ConfigureAwait(false);
+                        continue;
+                    case MmstMessageId.ReportReadBlock when _udp is not null:
+                        // MMSU: the answers to the ReadBlock tries of the header phase (§1.8 item 5).
+                        CheckHResult(pdu.ReadMessage<ReportReadBlockMessage>().HResult, MmsClientStep.Header,
+                            "ReportReadBlock");
                         continue;
                     case var id when MmstDirection.Of(id) != MmstDirection.ToClient || !IsKnown(id):
                         LogIgnored(_logger, Url, (uint)id);

@@ -11,7 +11,10 @@ namespace MmsGateway.Mms.Files;
 /// selected streams (header rewritten, payloads of other streams removed), counts the packets, builds a Simple
 /// Index over the first selected video stream, and on <see cref="CompleteAsync"/> patches the header with the
 /// real sizes and appends the index. The output stream must be seekable (the header is rewritten in place; its
-/// length does not change between the provisional and the final version).
+/// length does not change between the provisional and the final version). It also tracks the send and presentation
+/// times of what it wrote, so a recording can be finished with durations measured from its own packets
+/// (<see cref="CompleteAsync(CancellationToken)"/>), and <see cref="ResumeAsync"/> reopens a partial file at its last
+/// whole packet.
 /// </summary>
 public sealed class AsfFileWriter : IAsyncDisposable
 {
@@ -24,6 +27,11 @@ public sealed class AsfFileWriter : IAsyncDisposable
     private readonly SimpleIndexBuilder _index = new();
     private readonly byte[] _scratch;
     private long _headerLength = -1;
+    private uint _firstSendTime = uint.MaxValue;
+    private uint _lastSendTime;
+    private uint _lastDuration;
+    private uint _minPresentation = uint.MaxValue;
+    private uint _maxPresentation;
 
     public AsfFileWriter(Stream output, AsfHeader source, AsfStreamSet keep)
     {
@@ -40,6 +48,55 @@ public sealed class AsfFileWriter : IAsyncDisposable
 
     public long PacketsWritten { get; private set; }
     public long PacketsDropped { get; private set; }
+
+    /// <summary>Send time (ms) of the first packet written, or null before any.</summary>
+    public uint? FirstSendTime => PacketsWritten == 0 ? null : _firstSendTime;
+
+    /// <summary>Send time (ms) of the last packet written.</summary>
+    public uint LastSendTime => _lastSendTime;
+
+    /// <summary>
+    /// The content time of the last presentation written (presentation times include the preroll, §4.3): what a
+    /// player shows at the end of the file.
+    /// </summary>
+    public TimeSpan ContentDuration => PacketsWritten == 0
+        ? TimeSpan.Zero
+        : TimeSpan.FromMilliseconds(Math.Max(0, (long)_maxPresentation - (long)_source.FileProperties.PrerollMs));
+
+    /// <summary>
+    /// Reopens a file this writer made (a recording interrupted, or finished early) to continue it: keeps its first
+    /// <paramref name="packets"/> whole packets, re-reads them for the index and the times, cuts whatever follows
+    /// (a partial packet, the old index) and positions the stream after them. <paramref name="source"/> and
+    /// <paramref name="keep"/> must be those the file was written with (the header length must match).
+    /// </summary>
+    public static async Task<AsfFileWriter> ResumeAsync(Stream output, AsfHeader source, AsfStreamSet keep, long dataStart,
+        long packets, CancellationToken cancellationToken)
+    {
+        var writer = new AsfFileWriter(output, source, keep);
+        try
+        {
+            var header = AsfHeaderWriter.Write(source, writer._keep, new AsfDataLayout.File(0, 0, 0, 0));
+            if (header.Length != dataStart)
+                throw new InvalidOperationException($"the file's header ({dataStart} bytes) is not the one this stream gives ({header.Length} bytes)");
+            writer._headerLength = header.Length;
+            var buffer = new byte[writer._packetSize];
+            for (long i = 0; i < packets; i++)
+            {
+                output.Seek(dataStart + i * writer._packetSize, SeekOrigin.Begin);
+                await output.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+                writer.Track(buffer);
+                writer.PacketsWritten++;
+            }
+            output.SetLength(dataStart + packets * writer._packetSize);
+            output.Seek(0, SeekOrigin.End);
+            return writer;
+        }
+        catch
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <summary>Writes the provisional header (sizes patched on completion).</summary>
     public async ValueTask WriteHeaderAsync(CancellationToken cancellationToken)
@@ -66,20 +123,45 @@ public sealed class AsfFileWriter : IAsyncDisposable
                     break;
             }
         }
-        if (_indexedStream != 0) Index(bytes.Span);
+        Track(bytes.Span);
         PacketsWritten++;
         return _output.WriteAsync(bytes, cancellationToken);
     }
 
-    private void Index(ReadOnlySpan<byte> packet)
+    /// <summary>Index entries of the indexed stream, and the times the durations come from.</summary>
+    private void Track(ReadOnlySpan<byte> packet)
     {
         Span<AsfPayload> payloads = stackalloc AsfPayload[AsfPacketParser.MaxPayloads];
         var header = AsfPacketParser.Parse(packet, _packetSize, payloads);
+        if (PacketsWritten == 0 || header.SendTime < _firstSendTime) _firstSendTime = header.SendTime;
+        if (header.SendTime >= _lastSendTime)
+        {
+            _lastSendTime = header.SendTime;
+            _lastDuration = header.Duration;
+        }
         foreach (var p in payloads[..header.PayloadCount])
         {
             if (p.StreamNumber == _indexedStream)
                 _index.AddPayload((uint)PacketsWritten, p.MediaObjectNumber, p.IsKeyFrame, p.StartsMediaObject, p.PresentationTime);
+            if (p.ReplicatedDataLength >= 8 || p.IsCompressed)
+            {
+                _minPresentation = Math.Min(_minPresentation, p.PresentationTime);
+                _maxPresentation = Math.Max(_maxPresentation, p.PresentationTime);
+            }
         }
+    }
+
+    /// <summary>
+    /// Finishes the file with durations measured from the packets written: Play Duration up to the last presentation
+    /// time (it includes the preroll, §4.3), Send Duration from the first to the last send time plus that packet's
+    /// duration. Returns them (100-ns units).
+    /// </summary>
+    public async ValueTask<(ulong PlayDuration, ulong SendDuration)> CompleteAsync(CancellationToken cancellationToken)
+    {
+        ulong play = PacketsWritten == 0 ? 0 : (ulong)Math.Max(_maxPresentation, (uint)_source.FileProperties.PrerollMs) * 10_000;
+        ulong send = PacketsWritten == 0 ? 0 : ((ulong)(_lastSendTime - _firstSendTime) + _lastDuration) * 10_000;
+        await CompleteAsync(play, send, cancellationToken).ConfigureAwait(false);
+        return (play, send);
     }
 
     /// <summary>

@@ -31,6 +31,19 @@ public readonly record struct MmsuResendRequest(uint ClientId, ushort SourceId, 
             BinaryPrimitives.ReadUInt32LittleEndian(datagram[4..]), BinaryPrimitives.ReadUInt16LittleEndian(datagram[8..]), sequences);
     }
 
+    /// <summary>
+    /// Writes the 12-byte fixed part for <paramref name="count"/> sequence numbers that the caller has already put at
+    /// offset 12 (little-endian u32 each): the allocation-free form the client's resend timer uses.
+    /// </summary>
+    public static void WriteFixedPart(Span<byte> destination, uint clientId, ushort sourceId, int count)
+    {
+        if (count is 0 or > MaxPackets) throw new ArgumentOutOfRangeException(nameof(count), count, $"a resend request names 1..{MaxPackets} packets");
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, Signature);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], clientId);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[8..], sourceId);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[10..], (ushort)count);
+    }
+
     public int Write(Span<byte> destination)
     {
         if (Sequences.Count is 0 or > MaxPackets) throw new InvalidOperationException($"a resend request names 1..{MaxPackets} packets");

@@ -14,6 +14,7 @@ public static class GatewayCommandLine
         var serve = ServeCommand.Create();
         root.Subcommands.Add(serve);
         root.Subcommands.Add(ProbeCommand.Create());
+        root.Subcommands.Add(RecordCommand.Create());
         root.Subcommands.Add(OriginCommand.Create());
 
         // No verb, or only host options (--urls ...), means serve.

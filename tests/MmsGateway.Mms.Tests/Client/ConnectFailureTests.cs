@@ -103,7 +103,7 @@ public sealed class ConnectFailureTests
     }
 
     [Fact]
-    public async Task Rollover_order_is_configurable_and_MMSU_is_reported_as_not_supported()
+    public async Task Rollover_order_is_configurable_and_every_attempt_is_reported()
     {
         int closed = VlcMmshServer.FreePort();
         MmsClientOptions options = Options();
@@ -111,7 +111,7 @@ public sealed class ConnectFailureTests
         var e = await Assert.ThrowsAsync<MmsClientException>(() => MmsConnector.ConnectAsync(
             new Uri($"mms://127.0.0.1:{closed}/x"), options, null, CancellationToken.None));
         Assert.Collection(e.Attempts,
-            mmsu => Assert.Equal(MmsClientErrorKind.NotSupported, mmsu.ErrorKind),
+            mmsu => Assert.Equal((MmsProtocol.Mmsu, MmsClientErrorKind.Refused), (mmsu.Protocol, mmsu.ErrorKind!.Value)),
             mmsh =>
             {
                 Assert.Equal(MmsClientErrorKind.Refused, mmsh.ErrorKind);

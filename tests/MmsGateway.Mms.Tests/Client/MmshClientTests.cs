@@ -245,7 +245,10 @@ public sealed class MmshClientTests
             await peer.SendAsync(bytes);
         });
 
-        var e = await Assert.ThrowsAsync<MmsClientException>(() => ConnectAsync(server.Url("http", "/page")));
+        // Classification only: the connector would otherwise resolve the playlist (PlaylistConnectTests).
+        MmsClientOptions options = Options();
+        options.FollowPlaylists = false;
+        var e = await Assert.ThrowsAsync<MmsClientException>(() => ConnectAsync(server.Url("http", "/page"), options));
         Assert.Equal(kind, e.Kind);
         Assert.Equal(MmsClientStep.Describe, e.Step);
         Assert.Equal(status, e.HttpStatusCode);
@@ -257,7 +260,7 @@ public sealed class MmshClientTests
     }
 
     [SharedMediaFact]
-    public async Task A_plain_ASF_download_is_not_an_MMS_server()
+    public async Task A_plain_ASF_download_is_read_as_a_file_or_reported_as_not_MMS()
     {
         byte[] file = File.ReadAllBytes(SharedMedia.Path("asf", "wine_wmvcore_test.wmv"));
         await using var server = new ScriptedServer(async (peer, _) =>
@@ -267,9 +270,26 @@ public sealed class MmshClientTests
             await peer.SendAsync(file);
         });
 
-        var e = await Assert.ThrowsAsync<MmsClientException>(() => ConnectAsync(server.Url("http", "/a.wmv")));
+        MmsClientOptions raw = Options();
+        raw.FollowPlaylists = false;
+        var e = await Assert.ThrowsAsync<MmsClientException>(() => ConnectAsync(server.Url("http", "/a.wmv"), raw));
         Assert.Equal(MmsClientErrorKind.NotMmsServer, e.Kind);
         Assert.Contains("plain ASF", e.Message, StringComparison.Ordinal);
+
+        // By default the connector reads it as a download: the same header and packets.
+        MmsConnectResult result = await ConnectAsync(server.Url("http", "/a.wmv"));
+        await using IMmsSession session = result.Session;
+        Assert.Equal(MmsProtocol.Download, session.Protocol);
+        Assert.Equal([MmsProtocol.Mmsh, MmsProtocol.Download], result.Attempts.Select(a => a.Protocol));
+        var media = TestMedia.Wine();
+        Assert.Equal(media.Header, session.HeaderBytes.ToArray());
+        for (int i = 0; i < media.Packets.Count; i++)
+        {
+            MmsReadResult read = await session.ReadAsync(CancellationToken.None);
+            Assert.Equal(media.Packets[i], read.Packet.ToArray());
+        }
+
+        Assert.Equal(MmsReadResultKind.EndOfStream, (await session.ReadAsync(CancellationToken.None)).Kind);
     }
 
     [SharedMediaFact]

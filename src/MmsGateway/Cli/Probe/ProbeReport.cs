@@ -23,6 +23,39 @@ public sealed record ProbeReport
     public required IReadOnlyList<ProbeExclusion> MutualExclusions { get; init; }
     public required IReadOnlyList<ProbeScriptCommand> ScriptCommands { get; init; }
     public ProbeTags? Tags { get; init; }
+
+    /// <summary>For a URL: the URL that played (after redirects and playlists), without user-info.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>For a URL: every connect attempt in order, the winning one last (protocol.md §8.3).</summary>
+    public IReadOnlyList<ProbeAttempt>? Attempts { get; init; }
+}
+
+/// <summary>One protocol tried against one endpoint.</summary>
+public sealed record ProbeAttempt
+{
+    /// <summary><c>mmst</c>, <c>mmsh</c>, <c>mmsu</c>, <c>multicast</c>.</summary>
+    public required string Protocol { get; init; }
+
+    public required string Url { get; init; }
+
+    /// <summary><c>host:port</c> (or <c>group:port</c>).</summary>
+    public required string Endpoint { get; init; }
+
+    /// <summary><c>connected</c>, <c>failed</c>, <c>redirected</c>.</summary>
+    public required string Outcome { get; init; }
+
+    public required long ElapsedMs { get; init; }
+
+    /// <summary>Failed attempts: the step (<c>connect</c>, <c>handshake</c>, <c>funnel</c>, <c>open file</c>, <c>header</c>, <c>describe</c>, <c>play</c>, ...).</summary>
+    public string? Step { get; init; }
+
+    /// <summary>Failed attempts: <c>unreachable</c>, <c>connection refused</c>, <c>timed out</c>, <c>not an MMS server</c>, <c>not found</c>, ...</summary>
+    public string? Cause { get; init; }
+
+    public string? Detail { get; init; }
+
+    public string? RedirectedTo { get; init; }
 }
 
 public sealed record ProbeStream

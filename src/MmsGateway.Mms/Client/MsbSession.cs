@@ -1,0 +1,347 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using MmsGateway.Asf;
+using MmsGateway.Asf.Packets;
+using MmsGateway.Mms.Playlists;
+
+namespace MmsGateway.Mms.Client;
+
+/// <summary>
+/// Receives an NSC station's multicast (protocol.md §7.3, MS-MSB): joins the group on every IPv4 interface, takes
+/// the ASF header from the station file's FormatN (the multicast itself never carries one), and turns MSB data
+/// datagrams into full-size ASF packets (re-padded, §4.9); beacons only prove the station alive. Parity packets of
+/// the error-correction spans (same dwPacketID as the packet before) are skipped. Stream selection is applied here,
+/// since the group carries every stream. Always broadcast; no seeking.
+/// </summary>
+internal sealed partial class MsbSession : IMmsSession
+{
+    private const int MaxDatagram = 65535;
+
+    private readonly Socket _socket;
+    private readonly NscFile _station;
+    private readonly MmsClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly byte[] _receiveBuffer = new byte[MaxDatagram];
+    private readonly SemaphoreSlim _receiveLock = new(1, 1);
+    private readonly IPEndPoint _group;
+    private CancellationTokenSource _receiveCts;
+    private AsfHeader _header = null!;
+    private byte[] _headerBytes = [];
+    private byte[] _packet = [];
+    private byte[] _filtered = [];
+    private int _formatId = -1;
+    private int _pendingLength = -1;
+    private long _lastPacketId = -1;
+    private AsfStreamSet _selected;
+    private volatile bool _disposed;
+
+    private MsbSession(Uri url, NscFile station, Socket socket, IPEndPoint group, MmsClientOptions options, ILogger logger)
+    {
+        Url = MmsUrl.Redact(url);
+        _station = station;
+        _socket = socket;
+        _group = group;
+        _options = options;
+        _logger = logger;
+        _receiveCts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, options.TimeProvider);
+    }
+
+    public MmsProtocol Protocol => MmsProtocol.Multicast;
+
+    public Uri Url { get; }
+
+    public AsfHeader Header => _header;
+
+    public ReadOnlyMemory<byte> HeaderBytes => _headerBytes;
+
+    public bool IsBroadcast => true;
+
+    public AsfStreamSet SelectedStreams => _selected;
+
+    /// <summary>The group and port, for the attempt list.</summary>
+    public static string EndpointOf(NscFile station) =>
+        MmsUrl.Format(station.IpAddress ?? "?", station.IpPort ?? 0);
+
+    /// <summary>
+    /// Joins the station's group and waits for its first datagram (packet or beacon) for
+    /// <see cref="MmsClientOptions.MulticastOpenTimeout"/> (the Open timer of §7.3); then the caller tries the
+    /// station's Unicast URL.
+    /// </summary>
+    public static async Task<MsbSession> OpenAsync(Uri url, NscFile station, MmsClientOptions options, ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        if (station.Formats.Count == 0)
+        {
+            throw new MmsClientException(MmsClientErrorKind.MalformedReply, MmsClientStep.Playlist, url,
+                "the station file has no Format (ASF header)");
+        }
+
+        if (!IPAddress.TryParse(station.IpAddress, out IPAddress? address) || address.AddressFamily != AddressFamily.InterNetwork
+            || station.IpPort is not (> 0 and <= ushort.MaxValue))
+        {
+            throw new MmsClientException(MmsClientErrorKind.MalformedReply, MmsClientStep.Playlist, url,
+                $"the station file names no usable IPv4 group and port ({station.IpAddress}:{station.IpPort})");
+        }
+
+        var group = new IPEndPoint(address, station.IpPort.Value);
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        MsbSession? session = null;
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(IPAddress.Any, group.Port));
+            if (IsMulticast(address)) Join(socket, address, url);
+            session = new MsbSession(url, station, socket, group, options, logger);
+            session.InstallFormat(station.Formats.OrderBy(f => f.Number).First());
+            session._selected = AsfStreamSet.Of(MmsSelection.Initial(session._header, options)
+                .Where(s => s.ThinningLevel != StreamSelection.Off).Select(s => s.StreamNumber));
+            await session.WaitForFirstAsync(cancellationToken).ConfigureAwait(false);
+            return session;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new MmsClientException(MmsClientErrorKind.Unreachable, MmsClientStep.Connect, url,
+                $"cannot receive multicast on {group} ({e.SocketErrorCode})", e);
+        }
+        catch
+        {
+            if (session is not null) await session.DisposeAsync().ConfigureAwait(false);
+            else socket.Dispose();
+            throw;
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
+    public async ValueTask<MmsReadResult> ReadAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            long deadline = MmsErrors.Deadline(_options.TimeProvider, _options.ReadTimeout);
+            bool beacons = false;
+            while (true)
+            {
+                int length;
+                if (_pendingLength >= 0)
+                {
+                    length = _pendingLength;
+                    _pendingLength = -1;
+                }
+                else
+                {
+                    TimeSpan left = MmsErrors.Remaining(_options.TimeProvider, deadline);
+                    length = await ReceiveAsync(left, cancellationToken).ConfigureAwait(false);
+                    if (length < 0)
+                    {
+                        if (beacons)
+                        {
+                            LogSilent(_logger, Url, _options.ReadTimeout.TotalSeconds);
+                            return MmsReadResult.EndOfStream; // the End-of-Stream timer of §7.3
+                        }
+
+                        throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Read, Url,
+                            string.Create(CultureInfo.InvariantCulture,
+                                $"nothing on the multicast group {_group} for {_options.ReadTimeout.TotalSeconds:0.###} s"));
+                    }
+                }
+
+                ReadOnlySpan<byte> datagram = _receiveBuffer.AsSpan(0, length);
+                if (MsbPacket.IsBeacon(datagram) || datagram.Length < MsbPacket.HeaderSize)
+                {
+                    beacons = true;
+                    continue;
+                }
+
+                // dwPacketID u32 | wStreamID u16 | wPacketSize u16 | ASF packet (§7.3).
+                uint packetId = BinaryPrimitives.ReadUInt32LittleEndian(datagram);
+                int formatId = BinaryPrimitives.ReadUInt16LittleEndian(datagram[4..]) & MsbPacket.FormatIdMask;
+                int size = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(datagram[6..]), datagram.Length);
+                if (size < MsbPacket.HeaderSize || packetId == _lastPacketId) continue; // malformed, or parity
+                if (formatId != _formatId)
+                {
+                    // The server moved to another playlist entry with another header (§7.3 wStreamID).
+                    NscFormat? format = _station.Formats.FirstOrDefault(f => f.FormatId == formatId);
+                    if (format is null) continue; // a format the station file does not describe
+                    InstallFormat(format);
+                    _pendingLength = length; // this packet again, after the header change
+                    return MmsReadResult.HeaderChanged;
+                }
+
+                _lastPacketId = packetId;
+
+                ReadOnlyMemory<byte> packet = Repad(datagram[MsbPacket.HeaderSize..size]);
+                if (_selected != _header.AllStreams)
+                {
+                    switch (AsfPacketWriter.Filter(packet.Span, _header.PacketSize, _selected, AsfStreamSet.None, _filtered))
+                    {
+                        case AsfPacketFilterResult.Empty:
+                            continue;
+                        case AsfPacketFilterResult.Rebuilt:
+                            packet = _filtered.AsMemory(0, _header.PacketSize);
+                            break;
+                    }
+                }
+
+                return MmsReadResult.ForPacket(packet, packetId);
+            }
+        }
+        catch (AsfFormatException e)
+        {
+            throw MmsErrors.Malformed(Url, MmsClientStep.Read, $"a multicast packet does not parse: {e.Message}", e);
+        }
+        finally
+        {
+            _receiveLock.Release();
+        }
+    }
+
+    public ValueTask SelectStreamsAsync(IReadOnlyList<StreamSelection> selection, CancellationToken cancellationToken)
+    {
+        (_, AsfStreamSet selected) = MmsSelection.Build(_header, selection);
+        _selected = selected;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SeekAsync(TimeSpan position, CancellationToken cancellationToken) =>
+        throw new MmsClientException(MmsClientErrorKind.NotSupported, MmsClientStep.Seek, Url,
+            "a multicast station is live content and cannot be seeked");
+
+    public ValueTask DisposeAsync()
+    {
+        if (_disposed) return ValueTask.CompletedTask;
+        _disposed = true;
+        _socket.Dispose();
+        _receiveCts.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static bool IsMulticast(IPAddress address) => (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
+
+    /// <summary>Joins on every IPv4 address of every interface (loopback included), so no adapter has to be named.</summary>
+    private static void Join(Socket socket, IPAddress group, Uri url)
+    {
+        int joined = 0;
+        SocketException? last = null;
+        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.OperationalStatus == OperationalStatus.Down) continue;
+            foreach (UnicastIPAddressInformation unicast in nic.GetIPProperties().UnicastAddresses)
+            {
+                if (unicast.Address.AddressFamily != AddressFamily.InterNetwork) continue;
+                try
+                {
+                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership,
+                        new MulticastOption(group, unicast.Address));
+                    joined++;
+                }
+                catch (SocketException e)
+                {
+                    last = e;
+                }
+            }
+        }
+
+        if (joined == 0)
+        {
+            throw new MmsClientException(MmsClientErrorKind.Unreachable, MmsClientStep.Connect, url,
+                $"cannot join the multicast group {group} on any interface ({last?.SocketErrorCode})", last);
+        }
+    }
+
+    private void InstallFormat(NscFormat format)
+    {
+        var assembler = new MmsHeaderAssembler(_options.MaxHeaderSize, Url);
+        assembler.Append(new System.Buffers.ReadOnlySequence<byte>(format.Header), MmsClientStep.Playlist);
+        (AsfHeader header, byte[] bytes) = assembler.Build(MmsClientStep.Playlist);
+        _header = header;
+        _headerBytes = bytes;
+        _formatId = format.FormatId;
+        if (_packet.Length != header.PacketSize)
+        {
+            _packet = new byte[header.PacketSize];
+            _filtered = new byte[header.PacketSize];
+        }
+
+        _selected = _selected.IsEmpty ? header.AllStreams : _selected.Intersect(header.AllStreams);
+        if (_selected.IsEmpty) _selected = header.AllStreams;
+    }
+
+    private async Task WaitForFirstAsync(CancellationToken cancellationToken)
+    {
+        int length = await ReceiveAsync(_options.MulticastOpenTimeout, cancellationToken).ConfigureAwait(false);
+        if (length < 0)
+        {
+            throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Connect, Url,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"no packet or beacon on the multicast group {_group} within {_options.MulticastOpenTimeout.TotalSeconds:0.###} s"));
+        }
+
+        _pendingLength = length; // ReadAsync starts with it
+        LogJoined(_logger, Url, _group.ToString());
+    }
+
+    /// <summary>One datagram into the receive buffer; -1 when <paramref name="timeout"/> passes first.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
+    private async ValueTask<int> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (timeout <= TimeSpan.Zero) return -1;
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_receiveCts.TryReset())
+        {
+            _receiveCts.Dispose();
+            _receiveCts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _options.TimeProvider);
+        }
+
+        _receiveCts.CancelAfter(timeout);
+        try
+        {
+            using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _receiveCts)
+                : default;
+            return await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, _receiveCts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (OperationCanceledException) when (!_disposed)
+        {
+            return -1;
+        }
+        catch (OperationCanceledException) when (_disposed)
+        {
+            throw new ObjectDisposedException(nameof(IMmsSession), "The session was disposed during a read.");
+        }
+    }
+
+    private ReadOnlyMemory<byte> Repad(ReadOnlySpan<byte> received)
+    {
+        int packetSize = _header.PacketSize;
+        if (received.Length > packetSize)
+        {
+            throw MmsErrors.Malformed(Url, MmsClientStep.Read,
+                $"a multicast packet of {received.Length} bytes exceeds the header's packet size {packetSize}");
+        }
+
+        if (received.Length == packetSize)
+        {
+            received.CopyTo(_packet);
+            return _packet;
+        }
+
+        return _packet.AsMemory(0, AsfPacketWriter.Repad(received, packetSize, _packet));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "NSC {Url}: receiving the multicast group {Group}")]
+    private static partial void LogJoined(ILogger logger, Uri url, string group);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "NSC {Url}: only beacons for {Seconds} s: end of stream")]
+    private static partial void LogSilent(ILogger logger, Uri url, double seconds);
+}

@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Globalization;
+using MmsGateway.Adaptation;
+using MmsGateway.Asf;
+using MmsGateway.Cli.Probe;
+using MmsGateway.Mms.Client;
+using MmsGateway.Mms.Files;
+
+namespace MmsGateway.Cli;
+
+/// <summary>
+/// <c>record URL -o FILE [--duration S] [--max-bitrate BPS] [--streams LIST]</c>: saves a stream as a playable ASF
+/// file (<see cref="AsfRecorder"/>): on-demand content as a finished, indexed, seekable file that a second run resumes
+/// where the first stopped; live content from a key frame with its times rebased. Progress goes to standard error
+/// when it is a terminal; Ctrl+C finishes the file cleanly.
+/// </summary>
+internal static class RecordCommand
+{
+    public static Command Create()
+    {
+        var target = new Argument<string>("url") { Description = "An mms://, mmst://, mmsu://, mmsh:// or http:// URL, or a playlist (.asx, .wax, .nsc)." };
+        var output = new Option<string>("--output", "-o") { Description = "The ASF file to write (an existing partial recording of the same on-demand content is resumed).", Required = true };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of content." };
+        var maxBitrate = new Option<long?>("--max-bitrate") { Description = "Take audio first, then the best video stream that fits (bits/s)." };
+        var streams = new Option<string?>("--streams") { Description = "Stream numbers to keep, e.g. 1,4." };
+        var timeout = new Option<double>("--timeout") { Description = "Deadline in seconds of every connect, handshake step and read.", DefaultValueFactory = _ => 10 };
+        var protocols = new Option<string?>("--protocols") { Description = "Rollover order for mms:// URLs, e.g. mmsu,mmst,mmsh (default mmst,mmsh)." };
+        var command = new Command("record", "Save a stream as a playable, seekable .asf file.")
+        {
+            target, output, duration, maxBitrate, streams, timeout, protocols,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            string source = parse.GetValue(target)!;
+            string path = parse.GetValue(output)!;
+            MmsClientOptions options;
+            AsfRecordOptions record;
+            Uri url;
+            try
+            {
+                if (!SourceArguments.TryGetUrl(source, out url))
+                    throw new ArgumentException($"{source}: not an mms://, mmst://, mmsu://, mmsh:// or http:// URL or a playlist");
+                options = SourceArguments.ClientOptions(parse.GetValue(timeout), parse.GetValue(protocols));
+                int[]? keep = ParseStreams(parse.GetValue(streams));
+                long? cap = parse.GetValue(maxBitrate);
+                if (cap is <= 0) throw new ArgumentException("--max-bitrate must be a positive number of bits per second");
+                if (keep is not null && cap is not null) throw new ArgumentException("--streams and --max-bitrate exclude each other");
+                double? seconds = parse.GetValue(duration);
+                if (seconds is <= 0 or > 1e7 || (seconds is { } s && double.IsNaN(s)))
+                    throw new ArgumentException("--duration must be a positive number of seconds");
+                options.InitialSelection = header => Selection(header, keep, cap);
+                record = new AsfRecordOptions
+                {
+                    Duration = seconds is { } d ? TimeSpan.FromSeconds(d) : null,
+                    Streams = keep is null ? null : AsfStreamSet.Of(keep),
+                    Progress = Console.IsErrorRedirected ? null : p => Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
+                        $"\rrecording {Path.GetFileName(path)}: {p.Content.TotalSeconds,8:0.0} s, {p.Bytes / 1048576.0,8:0.00} MiB, {p.Packets} packets ")),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"record: {e.Message}");
+                return 2;
+            }
+
+            try
+            {
+                MmsConnectResult connected = await MmsConnector.ConnectAsync(url, options, null, cancellationToken).ConfigureAwait(false);
+                await using IMmsSession session = connected.Session;
+                AsfRecordResult result = await AsfRecorder.RecordAsync(session, path, record, cancellationToken).ConfigureAwait(false);
+                if (record.Progress is not null) Console.Error.WriteLine();
+                Console.Out.WriteLine(Summary(result, session));
+                return result.End switch
+                {
+                    AsfRecordEnd.Failed => Fail($"{result.Error!.Message} ({path} was finished with {result.Content.TotalSeconds:0.0} s; run again to resume)"),
+                    AsfRecordEnd.Interrupted => 130,
+                    _ => 0,
+                };
+            }
+            catch (MmsClientException e)
+            {
+                return Fail(e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                return Fail($"{source}: interrupted before the recording started", 130);
+            }
+            catch (ArgumentException e)
+            {
+                return Fail(e.Message, 2);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or AsfFormatException)
+            {
+                return Fail($"{path}: {e.Message.ReplaceLineEndings(" ")}");
+            }
+        });
+        return command;
+    }
+
+    private static int Fail(string line, int code = 1)
+    {
+        Console.Error.WriteLine($"record: {line}");
+        return code;
+    }
+
+    /// <summary><c>--streams</c> as given; <c>--max-bitrate</c> by the adaptation rule; otherwise every stream.</summary>
+    private static IReadOnlyList<StreamSelection> Selection(AsfHeader header, int[]? keep, long? maxBitrate)
+    {
+        if (keep is not null)
+        {
+            bool any = keep.Any(n => header.FindStream(n) is not null);
+            return header.Streams.Select(s => new StreamSelection(s.StreamNumber,
+                !any || keep.Contains(s.StreamNumber) ? StreamSelection.Full : StreamSelection.Off)).ToList();
+        }
+
+        return maxBitrate is { } cap
+            ? UpstreamSelection.Choose(header, cap)
+            : header.Streams.Select(s => StreamSelection.On(s.StreamNumber)).ToList();
+    }
+
+    private static int[]? ParseStreams(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var numbers = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n is < 1 or > 127)
+                throw new ArgumentException($"--streams: '{part}' is not a stream number (1..127)");
+            numbers.Add(n);
+        }
+
+        return numbers.Count == 0 ? throw new ArgumentException("--streams names no stream") : numbers.ToArray();
+    }
+
+    private static string Summary(AsfRecordResult result, IMmsSession session)
+    {
+        string end = result.End switch
+        {
+            AsfRecordEnd.EndOfStream => "end of stream",
+            AsfRecordEnd.Duration => "duration reached",
+            AsfRecordEnd.Interrupted => "interrupted",
+            AsfRecordEnd.HeaderChanged => "the stream changed its header (next entry); stopped there",
+            _ => "failed",
+        };
+        string resumed = result.ResumedAt > 0 ? $", resumed after packet {result.ResumedAt}" : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{result.Path}: {result.Content.TotalSeconds:0.0} s, {result.Packets} packets, streams {result.Streams}, {session.Protocol.ToString().ToLowerInvariant()}, {(result.Seekable ? "indexed" : "no index")}, {end}{resumed}");
+    }
+}

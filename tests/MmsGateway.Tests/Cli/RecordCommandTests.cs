@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using MmsGateway.Adaptation;
+using MmsGateway.Asf;
+using MmsGateway.Mms.Files;
+using MmsGateway.Testing;
+
+namespace MmsGateway.Tests.Cli;
+
+/// <summary><c>record URL -o FILE</c> as a user runs it: exit codes, selection flags, Ctrl+C and resume.</summary>
+public sealed class RecordCommandTests
+{
+    [Fact]
+    public async Task Max_bitrate_and_streams_choose_what_is_kept()
+    {
+        await using CliOrigin origin = await CliOrigin.StartAsync(4);
+        string capped = Path.Combine(origin.Root, "capped.asf");
+        ToolResult result = await CliOrigin.RunAsync("record", origin.Url("mmsh", "mbr.asf"), "-o", capped, "--max-bitrate", "300000");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        AsfHeader source;
+        using (AsfFile mbr = AsfFile.Open(Path.Combine(origin.Root, "mbr.asf"))) source = mbr.Header;
+        using (AsfFile file = AsfFile.Open(capped))
+        {
+            Assert.Equal(UpstreamSelection.Selected(UpstreamSelection.Choose(source, 300_000)), file.Header.AllStreams);
+            Assert.NotNull(file.SimpleIndex);
+        }
+
+        Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(capped));
+
+        string subset = Path.Combine(origin.Root, "subset.asf");
+        result = await CliOrigin.RunAsync("record", origin.Url("mmst", "mbr.asf"), "-o", subset, "--streams", "3,4", "--duration", "2");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("streams {3,4}", result.StandardOutput, StringComparison.Ordinal);
+        using (AsfFile file = AsfFile.Open(subset)) Assert.Equal(AsfStreamSet.Of(3, 4), file.Header.AllStreams);
+        Assert.InRange(await CliOrigin.DurationAsync(subset), 1, 3);
+        Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(subset));
+
+        result = await CliOrigin.RunAsync("record", origin.Url("mmst", "mbr.asf"), "-o", Path.Combine(origin.Root, "x.asf"), "--streams", "9");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("stream 9", Assert.Single(result.StandardError.Trim().Split('\n')), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_interrupted_recording_resumes_into_one_valid_file()
+    {
+        await using CliOrigin origin = await CliOrigin.StartAsync(6);
+        string url = origin.Url("mmst", "single.wmv");
+        string full = Path.Combine(origin.Root, "full.asf");
+        ToolResult whole = await CliOrigin.RunAsync("record", url, "-o", full);
+        Assert.True(whole.ExitCode == 0, whole.ToString());
+
+        // About the media rate: the first run is stopped (SIGINT, as Ctrl+C) half way.
+        origin.Server.RateBps = 600_000;
+        string partial = Path.Combine(origin.Root, "partial.asf");
+        (int code, string stderr) = await RunAndInterruptAsync(["record", url, "-o", partial], TimeSpan.FromSeconds(3));
+        Assert.True(code == 130, $"exit {code}: {stderr}");
+        long first = CliOrigin.Packets(partial);
+        Assert.InRange(first, 1, CliOrigin.Packets(full) - 10);
+        Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(partial)); // finished cleanly when interrupted
+
+        origin.Server.RateBps = 0;
+        ToolResult resumed = await CliOrigin.RunAsync("record", url, "-o", partial);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains($"resumed after packet {first}", resumed.StandardOutput, StringComparison.Ordinal);
+        Assert.InRange(CliOrigin.Packets(partial), CliOrigin.Packets(full) - 1, CliOrigin.Packets(full) + 1);
+        Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(partial));
+        Assert.InRange(await CliOrigin.DurationAsync(partial), await CliOrigin.DurationAsync(full) - 1, await CliOrigin.DurationAsync(full) + 1);
+        using AsfFile file = AsfFile.Open(partial);
+        Assert.NotNull(file.SimpleIndex);
+        Assert.True(file.Header.FileProperties.IsSeekable);
+    }
+
+    /// <summary>Runs the gateway and sends it SIGINT after <paramref name="after"/>; its exit code and standard error.</summary>
+    private static async Task<(int Code, string StandardError)> RunAndInterruptAsync(string[] args, TimeSpan after)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in (string[])[CliOrigin.Gateway, .. args]) psi.ArgumentList.Add(a);
+        using Process process = Process.Start(psi)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await Task.Delay(after);
+        await ToolRunner.RunAsync("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await process.WaitForExitAsync(timeout.Token);
+        await stdout;
+        return (process.ExitCode, await stderr);
+    }
+}
