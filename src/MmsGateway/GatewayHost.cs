@@ -1,3 +1,4 @@
+using MmsGateway.Hls;
 using MmsGateway.Outputs;
 using MmsGateway.Proxy;
 using MmsGateway.Streams;
@@ -24,6 +25,7 @@ public static class GatewayHost
         builder.Services.AddSingleton<StreamRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamRegistry>());
         builder.Services.AddSingleton<ClusterDestinationResolver>();
+        builder.Services.AddHls(builder.Configuration); // HLS: ffmpeg per rendition, in-memory segmenter (issue 6)
         // YARP: plain HTTP routes (legacy pages, ASX files, an origin's MMSH port) and the clusters streams can name.
         builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
 
@@ -33,6 +35,7 @@ public static class GatewayHost
         app.MapStatusEndpoints();
         app.MapStreamEndpoints();
         app.MapPlayEndpoint();
+        app.MapHlsEndpoints();
         app.MapReverseProxy();
         return app;
     }
