@@ -162,10 +162,16 @@ public sealed class HlsStreamTests(HlsGatewayFixture fixture)
         Assert.Equal(HttpStatusCode.OK, blocked.StatusCode);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"blocking reload took {watch.Elapsed}");
         var reloaded = await blocked.Content.ReadAsStringAsync();
-        Assert.Contains($"/{msn}.{part}.m4s\"", reloaded);
+        // The hinted part exists now, unless the segment closed at a key frame before reaching that part index:
+        // then the reload answers with the segment complete (RFC 8216bis 6.2.5.2) and the hinted part never comes.
+        var partListed = reloaded.Contains($"/{msn}.{part}.m4s\"", StringComparison.Ordinal);
+        Assert.True(partListed || reloaded.Contains($"/{msn}.m4s", StringComparison.Ordinal), reloaded);
         using var partResponse = await partTask;
-        Assert.Equal(HttpStatusCode.OK, partResponse.StatusCode);
-        Assert.True((await partResponse.Content.ReadAsByteArrayAsync()).Length > 100);
+        if (partListed)
+        {
+            Assert.Equal(HttpStatusCode.OK, partResponse.StatusCode);
+            Assert.True((await partResponse.Content.ReadAsByteArrayAsync()).Length > 100);
+        }
 
         // Waiting for a whole segment, and asking for one far ahead of the live edge.
         using var segment = await Gateway.Http.GetAsync($"{media}?_HLS_msn={msn}");
