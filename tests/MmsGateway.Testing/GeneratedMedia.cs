@@ -29,6 +29,20 @@ public static class GeneratedMedia
         "-c:v", "wmv2", "-b:v", "400k", "-g", "25", "-c:a", "wmav2", "-b:a", "64k", path,
     ]);
 
+    /// <summary>
+    /// A smart-streaming ladder with well-separated rates: WMV2 at 640x480 (about 850 kbit/s), 320x240 (about 275) and
+    /// 160x120 (about 150), one key frame a second, and 64 kbit/s WMA2. The picture carries noise so that ffmpeg's rate
+    /// control reaches its targets (a clean test pattern compresses to the same rate at every size).
+    /// </summary>
+    public static Task<string> SmartStreamingLadderAsync(int seconds = 20) => GetAsync($"ladder-{seconds}.asf", path =>
+    [
+        "-f", "lavfi", "-i", $"testsrc=size=640x480:rate=25:duration={seconds},noise=alls=8:allf=t",
+        "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}",
+        "-map", "0:v", "-map", "0:v", "-map", "0:v", "-map", "1:a",
+        "-c:v", "wmv2", "-g", "25", "-b:v:0", "800k", "-b:v:1", "300k", "-s:v:1", "320x240", "-b:v:2", "100k", "-s:v:2", "160x120",
+        "-c:a", "wmav2", "-b:a", "64k", "-ac", "2", path,
+    ]);
+
     /// <summary>WMA2 audio only.</summary>
     public static Task<string> AudioOnlyAsync(int seconds = 10) => GetAsync($"audio-{seconds}.wma", path =>
     [

@@ -74,7 +74,11 @@ internal sealed class PacketPump(OriginContext context)
                 AsfPacketFilterResult result;
                 lock (selectionLock) result = selection.Apply(packet.Span, scratch);
                 if (result == AsfPacketFilterResult.Empty) continue;
-                if (result == AsfPacketFilterResult.Rebuilt) packet = scratch.AsMemory(0, packet.Length);
+                if (result == AsfPacketFilterResult.Rebuilt)
+                {
+                    // What selection removed became padding: leave it off the wire, as a server re-packetizing would.
+                    packet = scratch.AsMemory(0, AsfPacketTrimmer.Trim(scratch.AsSpan(0, packet.Length), packet.Length));
+                }
                 await throttle.WaitAsync(packet.Length, cancellationToken).ConfigureAwait(false);
                 await sink.SendPacketAsync(packet, next.LocationId, cancellationToken).ConfigureAwait(false);
             }

@@ -15,7 +15,10 @@ namespace MmsGateway.Hls;
 /// goes through a pipe into ffmpeg's standard input; ffmpeg's fragmented MP4 comes back on its standard output and
 /// is cut into segments in memory. A supervisor restarts ffmpeg with capped exponential backoff when it dies
 /// (the new run's segments follow an <c>EXT-X-DISCONTINUITY</c>); an upstream reconnect of the hub also marks a
-/// discontinuity. Disposal kills ffmpeg and waits for it.
+/// discontinuity. When smart streaming switches the hub to another video stream, the run ends and the next one reads
+/// the video stream that arrives now (closest in bitrate to the variant's own), also after a discontinuity: the
+/// variant keeps its place in the browser's ladder while its picture comes from what the link can carry.
+/// Disposal kills ffmpeg and waits for it.
 /// </summary>
 public sealed partial class HlsRendition : IAsyncDisposable
 {
@@ -32,6 +35,7 @@ public sealed partial class HlsRendition : IAsyncDisposable
     private Task _supervisor = Task.CompletedTask;
     private long _lastAccess;
     private volatile ChildProcess? _process;
+    private volatile bool _sourceSwitched;
 
     public HlsRendition(StreamHub hub, HlsVariant variant, HlsOptions options, GatewayOptions gateway, GatewayMetrics metrics, ILogger logger, TimeProvider time,
         (long NextMsn, long DiscontinuitySequence) continueFrom = default)
@@ -106,6 +110,13 @@ public sealed partial class HlsRendition : IAsyncDisposable
             }
             Segmenter.EndOfStream(problem);
             if (ct.IsCancellationRequested) break;
+            if (_sourceSwitched)
+            {
+                // Not a failure: the upstream moved to another video stream; follow it at once.
+                _sourceSwitched = false;
+                LogFollow(_logger, StreamName, Variant.Id, problem);
+                continue;
+            }
             failures = _time.GetElapsedTime(started) > HealthyRun ? 1 : failures + 1;
             var delay = Backoff(failures);
             LogRestart(_logger, StreamName, Variant.Id, problem, delay.TotalSeconds);
@@ -122,14 +133,18 @@ public sealed partial class HlsRendition : IAsyncDisposable
     /// <summary>One ffmpeg run; returns why it ended.</summary>
     private async Task<string> RunOnceAsync(CancellationToken ct)
     {
-        var wantedVideo = Variant.VideoStream is { } v ? AsfStreamSet.Of(v) : AsfStreamSet.None;
+        var source = _hub.Current is { } now && Variant.VideoStream is { } wanted ? SourceVideo(now, wanted) : Variant.VideoStream;
+        var wantedVideo = source is { } v ? AsfStreamSet.Of(v) : AsfStreamSet.None;
         var viewer = await _hub.AttachAsync("hls", wantedVideo, ct).ConfigureAwait(false);
         try
         {
             var stream = viewer.Stream;
-            if (Variant.VideoStream is { } video && !stream.VideoStreams.Contains(video))
+            if (Variant.VideoStream is { } preferred) source = SourceVideo(stream, preferred);
+            if (source is { } video && !stream.VideoStreams.Contains(video))
                 throw new InvalidOperationException($"the stream no longer carries video stream {video}");
-            var streams = Variant.Streams.Intersect(stream.UpstreamStreams);
+            var streams = (source is { } s ? AsfStreamSet.Of(s) : AsfStreamSet.None);
+            if (Variant.AudioStream is { } audio) streams = streams.With(audio);
+            streams = streams.Intersect(stream.Offered);
             if (streams.IsEmpty) throw new InvalidOperationException("the stream no longer carries this rendition's streams");
 
             string? lastLine = null;
@@ -160,12 +175,14 @@ public sealed partial class HlsRendition : IAsyncDisposable
                 }, CancellationToken.None);
                 var feeding = Task.Run(() => FeedAsync(pipe.Reader, process.StandardInput, run.Token), CancellationToken.None);
                 var reading = Task.Run(() => ReadAsync(process.StandardOutput, run.Token), CancellationToken.None);
+                var following = Task.Run(() => WatchSourceAsync(stream, source, run.Token), CancellationToken.None);
 
-                var ended = await Task.WhenAny(pumping, feeding, reading).ConfigureAwait(false);
+                var ended = await Task.WhenAny(pumping, feeding, reading, following).ConfigureAwait(false);
                 await run.CancelAsync().ConfigureAwait(false);
                 var exitCode = await process.StopAsync(StopGrace).ConfigureAwait(false);
-                await Task.WhenAll(pumping, feeding, reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.WhenAll(pumping, feeding, reading, following).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 ct.ThrowIfCancellationRequested();
+                if (_sourceSwitched) return $"the upstream switched from video stream {source} to {stream.ReceivedVideo}";
                 if (viewer.Closed.IsCancellationRequested) return $"the hub ended the rendition's viewer: {viewer.CloseReason}";
                 if (ended.Exception?.GetBaseException() is Mp4FormatException bad) return $"ffmpeg's output is not usable fMP4: {bad.Message}";
                 return $"ffmpeg exited with code {exitCode}{(lastLine is null ? "" : $": {lastLine}")}";
@@ -180,6 +197,41 @@ public sealed partial class HlsRendition : IAsyncDisposable
         finally
         {
             _hub.Detach(viewer);
+        }
+    }
+
+    /// <summary>
+    /// The video stream to read for a variant made for <paramref name="preferred"/>: that one while it arrives (or
+    /// while no video arrives at all), else the arriving one closest to it in bitrate.
+    /// </summary>
+    internal static int SourceVideo(HubStream stream, int preferred)
+    {
+        var arriving = stream.ReceivedVideo;
+        if (arriving.IsEmpty || arriving.Contains(preferred)) return preferred;
+        var target = stream.BitrateOf(preferred);
+        return arriving.Numbers.OrderBy(n => Math.Abs(stream.BitrateOf(n) - target)).First();
+    }
+
+    /// <summary>Ends the run (returns) when smart streaming switches the hub away from the video stream being read.</summary>
+    private async Task WatchSourceAsync(HubStream stream, int? source, CancellationToken ct)
+    {
+        var seen = stream.SelectionVersion;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                if (source is not { } video || stream.SelectionVersion == seen) continue;
+                seen = stream.SelectionVersion;
+                var arriving = stream.ReceivedVideo;
+                if (arriving.IsEmpty || arriving.Contains(video)) continue;
+                _sourceSwitched = true;
+                return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended for another reason.
         }
     }
 
@@ -244,6 +296,9 @@ public sealed partial class HlsRendition : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream}: ffmpeg {Variant}: {Line}")]
     private static partial void LogFfmpeg(ILogger logger, string stream, string variant, string line);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream}: HLS rendition {Variant} follows smart streaming ({Problem})")]
+    private static partial void LogFollow(ILogger logger, string stream, string variant, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream}: HLS rendition {Variant} stopped ({Problem}); restarting in {Delay:0.0} s")]
     private static partial void LogRestart(ILogger logger, string stream, string variant, string problem, double delay);

@@ -32,6 +32,7 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _droppedPackets;
     private readonly UpDownCounter<long> _transcoders;
     private readonly Counter<long> _hlsSegments;
+    private readonly Counter<long> _adaptationSteps;
     private readonly ConcurrentDictionary<string, long> _selectedBitrate = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _thinningLevel = new(StringComparer.Ordinal);
 
@@ -66,6 +67,8 @@ public sealed class GatewayMetrics
             "ffmpeg processes running.");
         _hlsSegments = meter.CreateCounter<long>("mmsgw_hls_segments", "{segment}",
             "HLS media segments produced, by variant.");
+        _adaptationSteps = meter.CreateCounter<long>("mmsgw_adaptation_steps", "{step}",
+            "Smart-streaming steps taken upstream, by direction (down, up, measured).");
         var version = typeof(GatewayMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
             ?? typeof(GatewayMetrics).Assembly.GetName().Version?.ToString() ?? "unknown";
         // The usual *_build_info idiom: constant 1, the version as a label, for dashboards to join on.
@@ -113,6 +116,10 @@ public sealed class GatewayMetrics
 
     /// <summary>The thinning level asked of upstream changed: 0 full, 1 key frames only, 2 audio only.</summary>
     public void SetThinningLevel(string stream, int level) => _thinningLevel[stream] = level;
+
+    /// <summary>Smart streaming moved upstream: <paramref name="direction"/> is <c>down</c>, <c>up</c> or <c>measured</c>.</summary>
+    public void AdaptationStep(string stream, string direction) =>
+        _adaptationSteps.Add(1, Tag(StreamTag, stream), Tag("direction", direction));
 
     /// <summary>An ffmpeg process started for the stream.</summary>
     public void TranscoderStarted(string stream) => _transcoders.Add(1, Tag(StreamTag, stream));

@@ -82,7 +82,7 @@ public static class StreamEndpoints
         }
         try
         {
-            var viewerStreams = wmsp?.Selection(viewer.Stream.Header, viewer.Stream.UpstreamStreams) ?? ViewerStreams.Choose(viewer.Stream, maxBitrate);
+            var viewerStreams = wmsp?.Selection(viewer.Stream.Header, viewer.Stream.Offered) ?? ViewerStreams.Choose(viewer.Stream, maxBitrate);
             if (await WriteHeadOrDescribeAsync(http, wmsp, viewer.Stream.Header, viewerStreams, onDemand: false).ConfigureAwait(false)) return;
             var pump = new LiveViewerPump(hub, viewer, wmsp is null ? ViewerFraming.Asf : ViewerFraming.CreateWmsp(), viewerStreams, metrics,
                 options.Value.ViewerFlushInterval);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MmsGateway.Adaptation;
 
 namespace MmsGateway.Streams;
 
@@ -39,6 +40,9 @@ public sealed class GatewayOptions
     /// <summary>Upstream hosts that <c>GET /play?url=</c> may open; empty (the default) disables ad-hoc play.</summary>
     public List<string> AllowedHosts { get; set; } = [];
 
+    /// <summary>Smart streaming of live streams (<c>Gateway:Adaptation</c>).</summary>
+    public AdaptationOptions Adaptation { get; set; } = new();
+
     /// <summary>Start the bundled demo origin and stream <c>demo</c> when no stream is configured.</summary>
     public bool Demo { get; set; } = true;
 }
@@ -63,6 +67,9 @@ public sealed class StreamOptions
 
     /// <summary>Keep the upstream session open even without viewers.</summary>
     public bool AlwaysOn { get; set; }
+
+    /// <summary>Overrides <see cref="AdaptationOptions.Enabled"/> for this stream.</summary>
+    public bool? Adaptive { get; set; }
 
     /// <summary>Name of a YARP cluster whose destinations (health-checked by YARP) provide the server for <see cref="Source"/>.</summary>
     public string? Cluster { get; set; }
@@ -99,6 +106,14 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (options.RingBytes < 256 * 1024) failures.Add("Gateway:RingBytes must be at least 262144");
         if (options.ViewerFlushInterval < TimeSpan.Zero || options.ViewerFlushInterval > TimeSpan.FromSeconds(1))
             failures.Add("Gateway:ViewerFlushInterval must be between 0 and 1 s");
+        var a = options.Adaptation;
+        Positive(failures, "Gateway:Adaptation:Window", a.Window);
+        Positive(failures, "Gateway:Adaptation:BehindLimit", a.BehindLimit);
+        Positive(failures, "Gateway:Adaptation:HoldOff", a.HoldOff);
+        if (a.Window < TimeSpan.FromSeconds(1)) failures.Add("Gateway:Adaptation:Window must be at least 1 s");
+        if (a.Settle < TimeSpan.Zero) failures.Add("Gateway:Adaptation:Settle must not be negative");
+        if (a.MeasureFor < TimeSpan.FromSeconds(2)) failures.Add("Gateway:Adaptation:MeasureFor must be at least 2 s");
+        if (a.Headroom is <= 0.1 or > 1) failures.Add("Gateway:Adaptation:Headroom must be above 0.1 and at most 1");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -1,39 +1,78 @@
+using MmsGateway.Adaptation;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Objects;
 
 namespace MmsGateway.Streams;
 
 /// <summary>
-/// One continuous stream layout inside a hub: the upstream header, the streams taken upstream and the packet ring.
-/// It survives upstream reconnects as long as the layout stays the same, so attached viewers keep playing; a
-/// different layout starts a new <see cref="HubStream"/> and ends the viewers of the old one.
+/// One continuous stream layout inside a hub: the upstream header, the streams viewers may receive, the streams
+/// taken upstream now, and the packet ring. It survives upstream reconnects and smart-streaming steps as long as the
+/// header's layout stays the same, so attached viewers keep playing through both; a different layout starts a new
+/// <see cref="HubStream"/> and ends the viewers of the old one.
 /// </summary>
 public sealed class HubStream
 {
-    public HubStream(int version, AsfHeader header, AsfStreamSet upstreamStreams, PacketRing ring)
+    private AsfStreamSet _upstreamStreams;
+    private int _thinningLevel;
+
+    public HubStream(int version, AsfHeader header, AsfStreamSet offered, AsfStreamSet upstreamStreams, PacketRing ring, StreamBitrateMeter bitrates)
     {
         Version = version;
         Header = header;
-        UpstreamStreams = upstreamStreams;
+        Offered = offered;
+        _upstreamStreams = upstreamStreams;
         Ring = ring;
-        VideoStreams = AsfStreamSet.Of(header.Streams.Where(s => s.Type == AsfStreamType.Video && upstreamStreams.Contains(s.StreamNumber)).Select(s => s.StreamNumber));
-        AudioStreams = AsfStreamSet.Of(header.Streams.Where(s => s.Type == AsfStreamType.Audio && upstreamStreams.Contains(s.StreamNumber)).Select(s => s.StreamNumber));
+        Bitrates = bitrates;
+        VideoStreams = AsfStreamSet.Of(header.Streams.Where(s => s.Type == AsfStreamType.Video && offered.Contains(s.StreamNumber)).Select(s => s.StreamNumber));
+        AudioStreams = AsfStreamSet.Of(header.Streams.Where(s => s.Type == AsfStreamType.Audio && offered.Contains(s.StreamNumber)).Select(s => s.StreamNumber));
     }
 
     public int Version { get; }
     public AsfHeader Header { get; }
 
-    /// <summary>The streams selected upstream (what the ring's packets carry).</summary>
-    public AsfStreamSet UpstreamStreams { get; }
+    /// <summary>
+    /// The streams viewers' headers list: everything the upstream selection may move between (every video stream of
+    /// the source's bitrate group, with smart streaming), so a step upstream changes no viewer's layout.
+    /// </summary>
+    public AsfStreamSet Offered { get; }
 
+    /// <summary>The streams selected upstream now (what the ring's newest packets carry).</summary>
+    public AsfStreamSet UpstreamStreams
+    {
+        get => _upstreamStreams;
+        internal set
+        {
+            _upstreamStreams = value;
+            Interlocked.Increment(ref _selectionVersion);
+        }
+    }
+
+    private int _selectionVersion;
+
+    /// <summary>Changes each time the upstream selection does.</summary>
+    public int SelectionVersion => Volatile.Read(ref _selectionVersion);
+
+    /// <summary>Thinning level asked of upstream now: 0 full, 1 key frames only, 2 audio only.</summary>
+    public int ThinningLevel
+    {
+        get => Volatile.Read(ref _thinningLevel);
+        internal set => Volatile.Write(ref _thinningLevel, value);
+    }
+
+    /// <summary>The offered video streams (all candidates of a multi-bitrate source).</summary>
     public AsfStreamSet VideoStreams { get; }
+
     public AsfStreamSet AudioStreams { get; }
+
+    /// <summary>The video streams arriving now.</summary>
+    public AsfStreamSet ReceivedVideo => UpstreamStreams.Intersect(VideoStreams);
+
     public PacketRing Ring { get; }
 
-    /// <summary>Measured bitrates of the packets seen so far, for streams whose header declares none.</summary>
-    public StreamBitrateMeter Bitrates { get; } = new();
+    /// <summary>Measured bitrates (the hub's, kept across sessions), for streams whose header declares none.</summary>
+    public StreamBitrateMeter Bitrates { get; }
 
-    /// <summary>The best known bitrate of a stream: declared in the header, else measured.</summary>
+    /// <summary>The best known bitrate of a stream: declared in the header, else measured, else 0.</summary>
     public long BitrateOf(int stream) =>
         Header.DeclaredBitrate(stream)?.Bitrate ?? Bitrates.BitrateOf(stream);
 
@@ -49,31 +88,5 @@ public sealed class HubStream
                 || !x.TypeSpecificData.Span.SequenceEqual(y.TypeSpecificData.Span)) return false;
         }
         return true;
-    }
-}
-
-/// <summary>Per-stream byte counts over the send-time span seen, giving bitrates for headers that declare none.</summary>
-public sealed class StreamBitrateMeter
-{
-    private readonly long[] _bytes = new long[128];
-    private long _firstSendTime = -1;
-    private long _lastSendTime;
-
-    public void Add(int stream, int bytes)
-    {
-        if (stream is > 0 and < 128) Interlocked.Add(ref _bytes[stream], bytes);
-    }
-
-    public void Observe(uint sendTime)
-    {
-        if (_firstSendTime < 0) _firstSendTime = sendTime;
-        _lastSendTime = Math.Max(_lastSendTime, sendTime);
-    }
-
-    public long BitrateOf(int stream)
-    {
-        var span = _lastSendTime - _firstSendTime;
-        if (stream is <= 0 or >= 128 || _firstSendTime < 0 || span < 500) return 0;
-        return Interlocked.Read(ref _bytes[stream]) * 8 * 1000 / span;
     }
 }

@@ -8,7 +8,8 @@ namespace MmsGateway.Streams;
 /// <summary>One stream as <c>GET /streams</c> shows it (design.md, "HTTP").</summary>
 public sealed record StreamStatus(
     string Name, string Source, string State, bool OnDemand, string? Protocol, int Viewers, long Reconnects, string? LastError,
-    IReadOnlyList<int> SelectedStreams, IReadOnlyList<StreamTrack> Tracks, string Player, string Asf, string Hls);
+    IReadOnlyList<int> SelectedStreams, IReadOnlyList<StreamTrack> Tracks, string Player, string Asf, string Hls,
+    Adaptation.AdaptationSnapshot? Adaptation);
 
 public sealed record StreamTrack(int Number, string Type, string Codec, long Bitrate, bool Selected);
 
@@ -49,7 +50,8 @@ public static class StatusEndpoints
                 tracks,
                 $"/streams/{s.Key}/",
                 $"/streams/{s.Key}/live.asf",
-                $"/streams/{s.Key}/index.m3u8");
+                $"/streams/{s.Key}/index.m3u8",
+                hub?.Adaptation);
         }).ToList();
 
     private static string IndexPage(IReadOnlyList<StreamStatus> streams)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using MmsGateway.Adaptation;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Packets;
 using MmsGateway.Mms.Client;
@@ -20,7 +21,9 @@ public enum HubState
 /// always-on streams), reconnects with capped exponential backoff and jitter while viewers stay attached, and
 /// closes the session a grace period after the last viewer leaves. Packets go once into a fixed ring; each viewer
 /// reads it at its own cursor, starting at the newest key frame (fast start). Time stamps are shifted after a
-/// reconnect so the viewers' timeline keeps going forward.
+/// reconnect so the viewers' timeline keeps going forward. With smart streaming on, an <see cref="UpstreamAdapter"/>
+/// watches how packets arrive against their send times and the hub switches streams upstream (MMST StreamSwitch,
+/// MMSH re-Play) without its viewers noticing more than a change of picture.
 /// </summary>
 public sealed partial class StreamHub : IAsyncDisposable
 {
@@ -40,6 +43,10 @@ public sealed partial class StreamHub : IAsyncDisposable
     private int _version;
     private long _lastViewerLeft = long.MaxValue;
     private long _outputTimeMs = -1;
+    private readonly long _epoch;
+    private readonly StreamBitrateMeter _meter = new();
+    private readonly UpstreamAdapter? _adapter;
+    private AsfHeader? _adapterHeader;
 
     /// <summary>Packets before this sequence are from a closed session: too old to start a joining viewer on.</summary>
     private long _freshFrom;
@@ -53,7 +60,12 @@ public sealed partial class StreamHub : IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _time = time;
+        _epoch = time.GetTimestamp();
+        if (options.Adaptive ?? global.Adaptation.Enabled) _adapter = new UpstreamAdapter(global.Adaptation, options.MaxBitrate, _meter);
     }
+
+    /// <summary>Smart streaming's state (null when off for this stream).</summary>
+    public AdaptationSnapshot? Adaptation => _adapter?.Snapshot;
 
     public string Name { get; }
     public StreamOptions Options { get; }
@@ -124,7 +136,8 @@ public sealed partial class StreamHub : IAsyncDisposable
             {
                 await _firstViewer.Task.WaitAsync(ct).ConfigureAwait(false);
                 State = Current is null ? HubState.Connecting : HubState.Reconnecting;
-                await using var session = await _connector.ConnectAsync(Name, Options, null, ct).ConfigureAwait(false);
+                _adapterHeader = null;
+                await using var session = await _connector.ConnectAsync(Name, Options, null, ct, InitialSelection).ConfigureAwait(false);
                 failures = 0;
                 Protocol = session.Protocol;
                 LastError = null;
@@ -169,6 +182,8 @@ public sealed partial class StreamHub : IAsyncDisposable
     private async Task PumpAsync(IMmsSession session, CancellationToken ct)
     {
         var stream = AdoptHeader(session);
+        var adapting = await PrepareAdapterAsync(session, stream, ct).ConfigureAwait(false);
+        long nextEvaluation = 0;
         State = HubState.Playing;
         long shiftMs = 0;
         var shiftKnown = false;
@@ -188,6 +203,7 @@ public sealed partial class StreamHub : IAsyncDisposable
                     throw new IOException("the upstream ended the stream");
                 case MmsReadResultKind.HeaderChanged:
                     stream = AdoptHeader(session);
+                    adapting = await PrepareAdapterAsync(session, stream, ct).ConfigureAwait(false);
                     shiftKnown = false;
                     scratch = new byte[stream.Ring.PacketSize];
                     continue;
@@ -210,14 +226,104 @@ public sealed partial class StreamHub : IAsyncDisposable
             var keyFrames = AsfStreamSet.None;
             foreach (var p in payloads.AsSpan(0, header.PayloadCount))
             {
-                stream.Bitrates.Add(p.StreamNumber, p.DataLength);
+                _meter.Add(p.StreamNumber, p.DataLength, p.IsKeyFrame, header.SendTime);
                 if (p.IsKeyFrame && p.StartsMediaObject && stream.VideoStreams.Contains(p.StreamNumber)) keyFrames = keyFrames.With(p.StreamNumber);
             }
-            stream.Bitrates.Observe(sendTime);
             stream.Ring.Append(scratch, keyFrames, sendTime);
             _metrics.UpstreamBytes(Name, packet.Length);
             WakeViewers(stream);
+
+            if (!adapting) continue;
+            var nowMs = NowMs();
+            // What crossed the link: servers leave padding off the wire (the session padded the packet back).
+            _adapter!.Observe(nowMs, header.SendTime, Math.Max(packet.Length - header.PaddingLength, 1));
+            if (nowMs < nextEvaluation) continue;
+            nextEvaluation = nowMs + EvaluationIntervalMs;
+            if (_adapter.Evaluate(nowMs) is { } decision) adapting = await StepAsync(session, stream, decision, ct).ConfigureAwait(false);
         }
+    }
+
+    private const long EvaluationIntervalMs = 250;
+
+    private long NowMs() => (long)_time.GetElapsedTime(_epoch).TotalMilliseconds;
+
+    /// <summary>The connector's first selection for a new session: the adapter's, or what fits <c>MaxBitrate</c>.</summary>
+    private IReadOnlyList<Mms.Client.StreamSelection> InitialSelection(AsfHeader header)
+    {
+        if (_adapter is null) return UpstreamSelection.Choose(header, Options.MaxBitrate);
+        _adapterHeader = header;
+        return _adapter.Initial(header, NowMs());
+    }
+
+    /// <summary>
+    /// Makes sure the adapter plans for this session's header (a session type that did not ask for an initial
+    /// selection, or a new layout mid-session, gets the adapter's choice now). False when adaptation is off or the
+    /// session cannot switch streams.
+    /// </summary>
+    private async Task<bool> PrepareAdapterAsync(IMmsSession session, HubStream stream, CancellationToken ct)
+    {
+        if (_adapter is null) return false;
+        if (_adapterHeader is null || !HubStream.SameLayout(_adapterHeader, session.Header))
+        {
+            _adapterHeader = session.Header;
+            var selection = _adapter.Initial(session.Header, NowMs());
+            if (UpstreamSelection.Selected(selection) != session.SelectedStreams)
+            {
+                try
+                {
+                    await session.SelectStreamsAsync(selection, ct).ConfigureAwait(false);
+                }
+                catch (MmsClientException e) when (e.Kind == MmsClientErrorKind.NotSupported)
+                {
+                    LogAdaptationUnsupported(_logger, Name, session.Protocol, e.Message);
+                    return false;
+                }
+                stream.UpstreamStreams = session.SelectedStreams;
+            }
+        }
+        PublishSelection(stream);
+        return true;
+    }
+
+    /// <summary>Carries a smart-streaming step out upstream. False when the session turned out unable to switch.</summary>
+    private async Task<bool> StepAsync(IMmsSession session, HubStream stream, AdaptationDecision decision, CancellationToken ct)
+    {
+        try
+        {
+            await session.SelectStreamsAsync(decision.Rung.Selection, ct).ConfigureAwait(false);
+        }
+        catch (MmsClientException e) when (e.Kind == MmsClientErrorKind.NotSupported)
+        {
+            LogAdaptationUnsupported(_logger, Name, session.Protocol, e.Message);
+            return false;
+        }
+        var from = decision.From >= 0 && _adapter!.Ladder is { } ladder ? ladder.Rungs[decision.From].Describe() : "measuring";
+        _adapter!.Applied(decision, NowMs(), _time.GetUtcNow());
+        stream.UpstreamStreams = session.SelectedStreams;
+        var direction = decision.Reason switch
+        {
+            AdaptationReason.Congested => "down",
+            AdaptationReason.Recovered => "up",
+            _ => "measured",
+        };
+        _metrics.AdaptationStep(Name, direction);
+        PublishSelection(stream);
+        LogStep(_logger, Name, direction, from, decision.Rung.Describe(), decision.Link.ReceivedBitsPerSecond / 1000, decision.Link.Progress,
+            decision.Link.BehindMs);
+        return true;
+    }
+
+    /// <summary>Sets the stream's thinning level and the selected-bitrate and thinning gauges from the adapter's step.</summary>
+    private void PublishSelection(HubStream stream)
+    {
+        var snapshot = _adapter?.Snapshot;
+        long selected = 0;
+        foreach (var n in stream.UpstreamStreams.Numbers) selected += stream.BitrateOf(n);
+        var bitrate = snapshot is { Enabled: true, SelectedBitrate: > 0 } ? snapshot.SelectedBitrate : selected;
+        var level = snapshot?.ThinningLevel ?? 0;
+        stream.ThinningLevel = level;
+        _metrics.SetSelectedBitrate(Name, bitrate);
+        _metrics.SetThinningLevel(Name, level);
     }
 
     /// <summary>Keeps the current hub stream when the layout is unchanged (viewers continue), else starts a new one.</summary>
@@ -227,13 +333,19 @@ public sealed partial class StreamHub : IAsyncDisposable
         var upstream = session.SelectedStreams;
         lock (_gate)
         {
-            if (Current is { } current && HubStream.SameLayout(current.Header, header) && current.UpstreamStreams == upstream)
+            // Smart streaming moves between the streams of one ladder: viewers are offered all of them from the start.
+            var offered = _adapter?.Ladder is { } ladder && _adapterHeader is { } planned && HubStream.SameLayout(planned, header)
+                ? ladder.Offered.Intersect(header.AllStreams) : upstream;
+            if (offered.IsEmpty) offered = upstream;
+            if (Current is { } current && HubStream.SameLayout(current.Header, header) && (current.UpstreamStreams == upstream || IsSuperset(current.Offered, upstream)))
             {
+                current.UpstreamStreams = upstream;
                 _streamReady.TrySetResult(current);
                 return current;
             }
             var capacity = Math.Clamp(_global.RingBytes / header.PacketSize, 64, 16384);
-            var stream = new HubStream(++_version, header, upstream, new PacketRing(capacity, header.PacketSize));
+            var stream = new HubStream(++_version, header, IsSuperset(offered, upstream) ? offered : upstream, upstream,
+                new PacketRing(capacity, header.PacketSize), _meter);
             _outputTimeMs = -1;
             _freshFrom = 0;
             if (Current is not null)
@@ -243,13 +355,12 @@ public sealed partial class StreamHub : IAsyncDisposable
             }
             Current = stream;
             _streamReady.TrySetResult(stream);
-            long selected = 0;
-            foreach (var n in upstream.Numbers) selected += header.DeclaredBitrate(n)?.Bitrate ?? 0;
-            _metrics.SetSelectedBitrate(Name, selected);
-            _metrics.SetThinningLevel(Name, 0);
+            PublishSelection(stream);
             return stream;
         }
     }
+
+    private static bool IsSuperset(AsfStreamSet set, AsfStreamSet subset) => subset.Intersect(set) == subset;
 
     private void WakeViewers(HubStream stream)
     {
@@ -296,6 +407,13 @@ public sealed partial class StreamHub : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream}: upstream lost ({Problem}); retrying in {Delay:0.0} s")]
     private static partial void LogLost(ILogger logger, string stream, string problem, double delay);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Stream {Stream}: smart streaming stepped {Direction}: {From} -> {To} (link {ReceivedKbps} kbps, media progress {Progress:0.00}, {BehindMs} ms behind)")]
+    private static partial void LogStep(ILogger logger, string stream, string direction, string from, string to, long receivedKbps, double progress, long behindMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream}: smart streaming off for this {Protocol} session: {Problem}")]
+    private static partial void LogAdaptationUnsupported(ILogger logger, string stream, MmsProtocol protocol, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream}: no viewers, upstream session closed")]
     private static partial void LogIdle(ILogger logger, string stream);

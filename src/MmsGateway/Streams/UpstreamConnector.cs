@@ -14,7 +14,12 @@ namespace MmsGateway.Streams;
 public sealed partial class UpstreamConnector(
     IOptions<GatewayOptions> options, GatewayMetrics metrics, ClusterDestinationResolver clusters, ILogger<UpstreamConnector> logger)
 {
-    public async Task<IMmsSession> ConnectAsync(string streamName, StreamOptions stream, TimeSpan? start, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to the stream's source. <paramref name="initialSelection"/> chooses the streams to play from the header
+    /// (smart streaming's first step); without it, what fits the stream's <c>MaxBitrate</c>.
+    /// </summary>
+    public async Task<IMmsSession> ConnectAsync(string streamName, StreamOptions stream, TimeSpan? start, CancellationToken cancellationToken,
+        Func<Asf.AsfHeader, IReadOnlyList<StreamSelection>>? initialSelection = null)
     {
         var global = options.Value;
         var url = new Uri(stream.Source);
@@ -24,7 +29,7 @@ public sealed partial class UpstreamConnector(
             ConnectTimeout = global.ConnectTimeout,
             HandshakeTimeout = global.HandshakeTimeout,
             ReadTimeout = global.ReadTimeout,
-            InitialSelection = header => UpstreamSelection.Choose(header, stream.MaxBitrate),
+            InitialSelection = initialSelection ?? (header => UpstreamSelection.Choose(header, stream.MaxBitrate)),
         };
         if (stream.Protocols is { Count: > 0 } order)
             clientOptions.RolloverOrder = order.Select(p => Enum.Parse<MmsProtocol>(p, ignoreCase: true)).ToList();

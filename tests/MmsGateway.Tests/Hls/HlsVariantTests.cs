@@ -15,7 +15,7 @@ public sealed class HlsVariantTests
     {
         var bytes = await File.ReadAllBytesAsync(path);
         var header = AsfHeaderReader.Parse(bytes);
-        return new HubStream(1, header, header.AllStreams, new PacketRing(64, header.PacketSize));
+        return new HubStream(1, header, header.AllStreams, header.AllStreams, new PacketRing(64, header.PacketSize), new MmsGateway.Adaptation.StreamBitrateMeter());
     }
 
     [Fact]

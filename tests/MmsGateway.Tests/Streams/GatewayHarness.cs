@@ -10,7 +10,7 @@ namespace MmsGateway.Tests.Streams;
 
 /// <summary>
 /// A real origin and a real gateway on loopback: the origin loops generated media as live streams (<c>live</c>,
-/// <c>mbrlive</c>) and serves files; the gateway is configured with streams pointing at it, exactly as an operator
+/// <c>mbrlive</c>, and any the test adds) and serves files; the gateway is configured with streams pointing at it, exactly as an operator
 /// would configure one. The origin can be stopped and started again on the same ports.
 /// </summary>
 public sealed class GatewayHarness : IAsyncDisposable
@@ -26,7 +26,11 @@ public sealed class GatewayHarness : IAsyncDisposable
     public static Task<GatewayHarness> StartAsync(params string[] extraConfiguration) => StartAsync(_ => extraConfiguration);
 
     /// <summary>Starts with configuration that depends on the origin's ports.</summary>
-    public static async Task<GatewayHarness> StartAsync(Func<OriginServer, string[]> extraConfiguration)
+    public static Task<GatewayHarness> StartAsync(Func<OriginServer, string[]> extraConfiguration) =>
+        StartAsync(new Dictionary<string, string>(), extraConfiguration);
+
+    /// <summary>Starts with more live channels on the origin (name to file) and configuration that depends on the origin's ports.</summary>
+    public static async Task<GatewayHarness> StartAsync(IReadOnlyDictionary<string, string> extraLive, Func<OriginServer, string[]> extraConfiguration)
     {
         var harness = new GatewayHarness();
         File.Copy(await GeneratedMedia.SingleBitrateAsync(), Path.Combine(harness.Root, "single.wmv"));
@@ -37,7 +41,7 @@ public sealed class GatewayHarness : IAsyncDisposable
             MmstPort = FreeTcpPort(),
             HttpPort = FreeTcpPort(),
             UdpPort = -1,
-            Live = new Dictionary<string, string>
+            Live = new Dictionary<string, string>(extraLive)
             {
                 ["live"] = Path.Combine(harness.Root, "single.wmv"),
                 ["mbrlive"] = Path.Combine(harness.Root, "mbr.asf"),
@@ -54,6 +58,9 @@ public sealed class GatewayHarness : IAsyncDisposable
             "--Gateway:ReadTimeout=00:00:03",
             $"--Gateway:Streams:live:Source=mmst://127.0.0.1:{mmst}/live",
             $"--Gateway:Streams:mbrlive:Source=mmst://127.0.0.1:{mmst}/mbrlive",
+            // The hub takes every video stream of mbrlive (smart streaming off): per-viewer choice and one HLS variant
+            // per source stream are tested on it; tests/MmsGateway.Tests/Adaptation covers smart streaming.
+            "--Gateway:Streams:mbrlive:Adaptive=false",
             $"--Gateway:Streams:file:Source=mmst://127.0.0.1:{mmst}/single.wmv",
             "--Gateway:Streams:file:OnDemand=true",
             .. extraConfiguration(harness.Origin),

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using MmsGateway.Asf;
+using MmsGateway.Asf.Objects;
+using MmsGateway.Asf.Packets;
+
+namespace MmsGateway.Tests.Adaptation;
+
+/// <summary>
+/// A viewer of a gateway's <c>live.asf</c> that keeps every byte it reads, optionally reading no faster than a given
+/// rate (a viewer on a slow link). Reading runs in the background until disposed.
+/// </summary>
+internal sealed class RecordingViewer : IAsyncDisposable
+{
+    private readonly MemoryStream _bytes = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _reading;
+
+    private RecordingViewer(HttpClient http, string path, long? bytesPerSecond)
+    {
+        _reading = Task.Run(() => ReadAsync(http, path, bytesPerSecond, _stop.Token));
+    }
+
+    public static RecordingViewer Start(HttpClient http, string path, long? bytesPerSecond = null) => new(http, path, bytesPerSecond);
+
+    public long Length
+    {
+        get
+        {
+            lock (_bytes) return _bytes.Length;
+        }
+    }
+
+    public byte[] Snapshot()
+    {
+        lock (_bytes) return _bytes.ToArray();
+    }
+
+    private async Task ReadAsync(HttpClient http, string path, long? bytesPerSecond, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct);
+            response.EnsureSuccessStatusCode();
+            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            var buffer = new byte[bytesPerSecond is { } rate ? (int)Math.Clamp(rate / 10, 512, 65536) : 65536];
+            var started = DateTime.UtcNow;
+            long total = 0;
+            int n;
+            while ((n = await body.ReadAsync(buffer, ct)) > 0)
+            {
+                lock (_bytes) _bytes.Write(buffer, 0, n);
+                total += n;
+                if (bytesPerSecond is { } limit)
+                {
+                    var due = TimeSpan.FromSeconds(total / (double)limit) - (DateTime.UtcNow - started);
+                    if (due > TimeSpan.Zero) await Task.Delay(due, ct);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _reading;
+        _stop.Dispose();
+    }
+}
+
+/// <summary>What a viewer received: per stream, the presentation times of the media objects that started.</summary>
+internal sealed record ReceivedMedia(AsfHeader Header, IReadOnlyDictionary<int, List<uint>> ObjectStarts, IReadOnlyDictionary<int, int> NonKeyVideoObjects)
+{
+    public static ReceivedMedia Parse(byte[] view)
+    {
+        var header = AsfHeaderReader.Parse(view);
+        var start = header.Raw.Length + AsfDataObjectHeader.Size;
+        var starts = new Dictionary<int, List<uint>>();
+        var nonKey = new Dictionary<int, int>();
+        var payloads = new AsfPayload[AsfPacketParser.MaxPayloads];
+        for (var offset = start; offset + header.PacketSize <= view.Length; offset += header.PacketSize)
+        {
+            var packet = AsfPacketParser.Parse(view.AsSpan(offset, header.PacketSize), (int)header.PacketSize, payloads);
+            foreach (var p in payloads.AsSpan(0, packet.PayloadCount))
+            {
+                if (!p.StartsMediaObject) continue;
+                (starts.TryGetValue(p.StreamNumber, out var list) ? list : starts[p.StreamNumber] = []).Add(p.PresentationTime);
+                if (!p.IsKeyFrame && header.FindStream(p.StreamNumber)?.Type == AsfStreamType.Video)
+                    nonKey[p.StreamNumber] = nonKey.GetValueOrDefault(p.StreamNumber) + 1;
+            }
+        }
+        return new ReceivedMedia(header, starts, nonKey);
+    }
+
+    public int AudioStream => Header.Streams.First(s => s.Type == AsfStreamType.Audio).StreamNumber;
+
+    /// <summary>The longest step between consecutive audio objects, in ms (a gap a listener would hear).</summary>
+    public long LongestAudioGapMs()
+    {
+        var times = ObjectStarts[AudioStream].Distinct().Order().ToList();
+        long longest = 0;
+        for (var i = 1; i < times.Count; i++) longest = Math.Max(longest, times[i] - times[i - 1]);
+        return longest;
+    }
+
+    public int ObjectsOf(int stream) => ObjectStarts.TryGetValue(stream, out var list) ? list.Count : 0;
+}
+
+/// <summary>The <c>adaptation</c> part of a stream in <c>GET /streams</c>.</summary>
+internal sealed record AdaptationState(int[] SelectedStreams, int Step, string Current, int ThinningLevel, long SelectedBitrate, string[] History)
+{
+    public static async Task<AdaptationState> ReadAsync(HttpClient http, string stream)
+    {
+        using var document = JsonDocument.Parse(await http.GetStringAsync("/streams"));
+        var entry = document.RootElement.GetProperty("streams").EnumerateArray().First(s => s.GetProperty("name").GetString() == stream);
+        var adaptation = entry.GetProperty("adaptation");
+        return new AdaptationState(
+            entry.GetProperty("selectedStreams").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            adaptation.GetProperty("step").GetInt32(),
+            adaptation.GetProperty("current").GetString()!,
+            adaptation.GetProperty("thinningLevel").GetInt32(),
+            adaptation.GetProperty("selectedBitrate").GetInt64(),
+            adaptation.GetProperty("history").EnumerateArray().Select(h => $"{h.GetProperty("reason").GetString()}: {h.GetProperty("from").GetString()} -> {h.GetProperty("to").GetString()}").ToArray());
+    }
+
+    public override string ToString() => $"selected [{string.Join(",", SelectedStreams)}], {Current}; history: {string.Join(" | ", History)}";
+}
