@@ -37,6 +37,9 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         // Coalescing: after a wake-up, wait out the flush interval so the packets published meanwhile go out in the
         // same write. The timer is made once per viewer; its waits allocate nothing.
         using var coalesce = flushInterval > TimeSpan.Zero ? new PeriodicTimer(flushInterval) : null;
+        AsfPayloadPacker? packer = null;
+        byte[]? source = null;
+        uint lastSequence = 0;
         while (!ct.IsCancellationRequested)
         {
             await viewer.WaitAsync(ct).ConfigureAwait(false);
@@ -52,8 +55,31 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
             }
 
             long bytes = 0, thinned = 0;
+            if (thinning == ThinningLevel.Full && packer is { HasPending: true }) bytes += Emit(output, packer, lastSequence);
             while (viewer.Cursor <= published && bytes < BatchBytes)
             {
+                if (thinning != ThinningLevel.Full)
+                {
+                    // Thinned: the surviving payloads are packed into fresh packets, so fewer bytes go out (see AsfPayloadPacker).
+                    packer ??= new AsfPayloadPacker(ring.PacketSize);
+                    source ??= new byte[ring.PacketSize];
+                    if (!ring.TryCopy(viewer.Cursor, source, out var thinEntry))
+                    {
+                        if (viewer.Cursor < ring.Oldest) return;
+                        break;
+                    }
+                    viewer.Cursor++;
+                    lastSequence = (uint)thinEntry.Sequence;
+                    var filtered = selection.Apply(source.AsSpan(0, thinEntry.Length), scratch);
+                    if (filtered == AsfPacketFilterResult.Empty)
+                    {
+                        thinned++;
+                        continue;
+                    }
+                    var kept = filtered == AsfPacketFilterResult.Rebuilt ? scratch.AsSpan(0, thinEntry.Length) : source.AsSpan(0, thinEntry.Length);
+                    bytes += Pack(output, packer, kept, lastSequence, ref thinned);
+                    continue;
+                }
                 var span = output.GetSpan(framing.PacketPrefix + ring.PacketSize);
                 var packet = span.Slice(framing.PacketPrefix, ring.PacketSize);
                 if (!ring.TryCopy(viewer.Cursor, packet, out var entry))
@@ -74,12 +100,57 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 output.Advance(framing.PacketPrefix + entry.Length);
                 bytes += framing.PacketPrefix + entry.Length;
             }
+            // A packed packet waits for more payloads, but not past half a second of media (audio must keep flowing).
+            if (packer is { HasPending: true } && ring.TryGetEntry(published, out var newest) && newest.SendTime - packer.PendingSendTime >= PackHoldMs)
+                bytes += Emit(output, packer, lastSequence);
             if (thinned > 0) metrics.PacketsDropped(hub.Name, thinning == ThinningLevel.KeyFramesOnly ? "viewer-keyframes-only" : "viewer-audio-only", thinned);
             if (bytes == 0) continue;
             var flush = await output.FlushAsync(ct).ConfigureAwait(false);
             metrics.ViewerBytes(hub.Name, viewer.Output, bytes);
             if (flush.IsCompleted || flush.IsCanceled) return;
         }
+    }
+
+    private const uint PackHoldMs = 500;
+
+    /// <summary>
+    /// Packs the payloads of one thinned packet, writing out each packet that fills up. A packet holding a payload too
+    /// big to pack goes out as it is, after whatever was waiting, so the order never changes. Returns the bytes written.
+    /// </summary>
+    private long Pack(PipeWriter output, AsfPayloadPacker packer, ReadOnlySpan<byte> packet, uint sequence, ref long thinned)
+    {
+        Span<AsfPayload> payloads = stackalloc AsfPayload[AsfPacketParser.MaxPayloads];
+        var header = AsfPacketParser.Parse(packet, packet.Length, payloads);
+        long written = 0;
+        foreach (var p in payloads[..header.PayloadCount])
+        {
+            if (packer.CanPack(p)) continue;
+            if (packer.HasPending) written += Emit(output, packer, sequence);
+            var span = output.GetSpan(framing.PacketPrefix + packet.Length);
+            packet.CopyTo(span[framing.PacketPrefix..]);
+            framing.WritePrefix(span, sequence, packet.Length);
+            output.Advance(framing.PacketPrefix + packet.Length);
+            return written + framing.PacketPrefix + packet.Length;
+        }
+        foreach (var p in payloads[..header.PayloadCount])
+        {
+            if (packer.TryAdd(packet, p, header.SendTime)) continue;
+            written += Emit(output, packer, sequence);
+            packer.TryAdd(packet, p, header.SendTime);
+        }
+        // Every source packet folded into another one is a packet this viewer did not get.
+        thinned++;
+        return written;
+    }
+
+    /// <summary>Writes the packer's waiting packet to the viewer; returns the bytes written.</summary>
+    private long Emit(PipeWriter output, AsfPayloadPacker packer, uint sequence)
+    {
+        var span = output.GetSpan(framing.PacketPrefix + packer.PacketSize);
+        var length = packer.Flush(span[framing.PacketPrefix..]);
+        framing.WritePrefix(span, sequence, length);
+        output.Advance(framing.PacketPrefix + length);
+        return framing.PacketPrefix + length;
     }
 
     /// <summary>Thinning by how much of the ring the viewer has not read yet, with hysteresis so it does not flap.</summary>

@@ -187,6 +187,8 @@ public sealed partial class StreamHub : IAsyncDisposable
         State = HubState.Playing;
         long shiftMs = 0;
         var shiftKnown = false;
+        long lastRawSendTime = -1;
+        long replayedThrough = -1;
         var payloads = new AsfPayload[AsfPacketParser.MaxPayloads];
         var scratch = new byte[stream.Ring.PacketSize];
         while (!ct.IsCancellationRequested)
@@ -202,9 +204,20 @@ public sealed partial class StreamHub : IAsyncDisposable
                 case MmsReadResultKind.EndOfStream:
                     throw new IOException("the upstream ended the stream");
                 case MmsReadResultKind.HeaderChanged:
+                    var before = stream;
                     stream = AdoptHeader(session);
                     adapting = await PrepareAdapterAsync(session, stream, ct).ConfigureAwait(false);
-                    shiftKnown = false;
+                    if (stream == before && session.IsBroadcast && lastRawSendTime >= 0)
+                    {
+                        // The same broadcast re-played (an MMSH stream switch): its timeline goes on, but the new Play
+                        // starts back at a key frame the viewers already have. Skip what they already got instead
+                        // of shifting the clock (which would replay audio and add latency at every switch).
+                        replayedThrough = lastRawSendTime;
+                    }
+                    else
+                    {
+                        shiftKnown = false;
+                    }
                     scratch = new byte[stream.Ring.PacketSize];
                     continue;
             }
@@ -213,6 +226,14 @@ public sealed partial class StreamHub : IAsyncDisposable
             if (packet.Length != stream.Ring.PacketSize) continue;
             packet.CopyTo(scratch);
             var header = AsfPacketParser.Parse(scratch, scratch.Length, payloads);
+            if (replayedThrough >= 0)
+            {
+                if (header.SendTime <= replayedThrough && header.SendTime + ReplayOverlapLimitMs > replayedThrough) continue;
+                // Past the overlap; or far behind it, which is another timeline after all: shift as after a reconnect.
+                if (header.SendTime <= replayedThrough) shiftKnown = false;
+                replayedThrough = -1;
+            }
+            lastRawSendTime = header.SendTime;
             if (!shiftKnown)
             {
                 // Continue the viewers' timeline after a reconnect: the new session's first packet follows the last one.
@@ -244,6 +265,9 @@ public sealed partial class StreamHub : IAsyncDisposable
     }
 
     private const long EvaluationIntervalMs = 250;
+
+    /// <summary>A re-played broadcast restarting further back than this is taken for a new timeline.</summary>
+    private const long ReplayOverlapLimitMs = 30_000;
 
     private long NowMs() => (long)_time.GetElapsedTime(_epoch).TotalMilliseconds;
 

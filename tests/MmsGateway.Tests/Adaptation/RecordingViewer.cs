@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text.Json;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Objects;
@@ -15,12 +16,29 @@ internal sealed class RecordingViewer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _reading;
 
-    private RecordingViewer(HttpClient http, string path, long? bytesPerSecond)
+    private RecordingViewer(Func<CancellationToken, Task> read)
     {
-        _reading = Task.Run(() => ReadAsync(http, path, bytesPerSecond, _stop.Token));
+        _reading = Task.Run(() => read(_stop.Token));
     }
 
-    public static RecordingViewer Start(HttpClient http, string path, long? bytesPerSecond = null) => new(http, path, bytesPerSecond);
+    public static RecordingViewer Start(HttpClient http, string path)
+    {
+        RecordingViewer? viewer = null;
+        viewer = new RecordingViewer(ct => viewer!.ReadAsync(http, path, ct));
+        return viewer;
+    }
+
+    /// <summary>
+    /// A viewer on a slow link: a plain socket with a small receive window (so the kernel does not absorb megabytes on
+    /// its behalf and hide its slowness from the gateway), reading at most <paramref name="bytesPerSecond"/>. HTTP/1.0,
+    /// so the body comes unchunked.
+    /// </summary>
+    public static RecordingViewer StartSlow(Uri baseAddress, string path, long bytesPerSecond)
+    {
+        RecordingViewer? viewer = null;
+        viewer = new RecordingViewer(ct => viewer!.ReadSlowAsync(baseAddress, path, bytesPerSecond, ct));
+        return viewer;
+    }
 
     public long Length
     {
@@ -35,31 +53,66 @@ internal sealed class RecordingViewer : IAsyncDisposable
         lock (_bytes) return _bytes.ToArray();
     }
 
-    private async Task ReadAsync(HttpClient http, string path, long? bytesPerSecond, CancellationToken ct)
+    private async Task ReadAsync(HttpClient http, string path, CancellationToken ct)
     {
         try
         {
             using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct);
             response.EnsureSuccessStatusCode();
             await using var body = await response.Content.ReadAsStreamAsync(ct);
-            var buffer = new byte[bytesPerSecond is { } rate ? (int)Math.Clamp(rate / 10, 512, 65536) : 65536];
-            var started = DateTime.UtcNow;
-            long total = 0;
+            var buffer = new byte[65536];
             int n;
             while ((n = await body.ReadAsync(buffer, ct)) > 0)
             {
                 lock (_bytes) _bytes.Write(buffer, 0, n);
-                total += n;
-                if (bytesPerSecond is { } limit)
-                {
-                    var due = TimeSpan.FromSeconds(total / (double)limit) - (DateTime.UtcNow - started);
-                    if (due > TimeSpan.Zero) await Task.Delay(due, ct);
-                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
         {
         }
+    }
+
+    private async Task ReadSlowAsync(Uri baseAddress, string path, long bytesPerSecond, CancellationToken ct)
+    {
+        try
+        {
+            using var client = new TcpClient { ReceiveBufferSize = 4096 };
+            await client.ConnectAsync(baseAddress.Host, baseAddress.Port, ct);
+            var stream = client.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET {path} HTTP/1.0\r\nHost: gateway\r\n\r\n"), ct);
+            var buffer = new byte[(int)Math.Clamp(bytesPerSecond / 20, 256, 8192)];
+            var head = new List<byte>();
+            var inBody = false;
+            var started = DateTime.UtcNow;
+            long total = 0;
+            int n;
+            while ((n = await stream.ReadAsync(buffer, ct)) > 0)
+            {
+                var data = buffer.AsSpan(0, n);
+                if (!inBody)
+                {
+                    head.AddRange(data.ToArray());
+                    var end = IndexOfHeadEnd(head);
+                    if (end < 0) continue;
+                    inBody = true;
+                    data = head.ToArray().AsSpan(end);
+                }
+                lock (_bytes) _bytes.Write(data);
+                total += n;
+                var due = TimeSpan.FromSeconds(total / (double)bytesPerSecond) - (DateTime.UtcNow - started);
+                if (due > TimeSpan.Zero) await Task.Delay(due, ct);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
+        {
+        }
+    }
+
+    private static int IndexOfHeadEnd(List<byte> head)
+    {
+        for (var i = 3; i < head.Count; i++)
+            if (head[i - 3] == '\r' && head[i - 2] == '\n' && head[i - 1] == '\r' && head[i] == '\n') return i + 1;
+        return -1;
     }
 
     public async ValueTask DisposeAsync()
@@ -71,7 +124,8 @@ internal sealed class RecordingViewer : IAsyncDisposable
 }
 
 /// <summary>What a viewer received: per stream, the presentation times of the media objects that started.</summary>
-internal sealed record ReceivedMedia(AsfHeader Header, IReadOnlyDictionary<int, List<uint>> ObjectStarts, IReadOnlyDictionary<int, int> NonKeyVideoObjects)
+internal sealed record ReceivedMedia(AsfHeader Header, IReadOnlyDictionary<int, List<uint>> ObjectStarts, IReadOnlyDictionary<int, int> NonKeyVideoObjects,
+    byte[] WholePackets)
 {
     public static ReceivedMedia Parse(byte[] view)
     {
@@ -91,17 +145,22 @@ internal sealed record ReceivedMedia(AsfHeader Header, IReadOnlyDictionary<int, 
                     nonKey[p.StreamNumber] = nonKey.GetValueOrDefault(p.StreamNumber) + 1;
             }
         }
-        return new ReceivedMedia(header, starts, nonKey);
+        var whole = start + ((view.Length - start) / (int)header.PacketSize * (int)header.PacketSize);
+        return new ReceivedMedia(header, starts, nonKey, view[..whole]);
     }
 
     public int AudioStream => Header.Streams.First(s => s.Type == AsfStreamType.Audio).StreamNumber;
 
     /// <summary>The longest step between consecutive audio objects, in ms (a gap a listener would hear).</summary>
-    public long LongestAudioGapMs()
+    public long LongestAudioGapMs() => LongestAudioGap().Gap;
+
+    /// <summary>The longest step between consecutive audio objects and the presentation time where it starts.</summary>
+    public (long Gap, uint At, uint First) LongestAudioGap()
     {
         var times = ObjectStarts[AudioStream].Distinct().Order().ToList();
-        long longest = 0;
-        for (var i = 1; i < times.Count; i++) longest = Math.Max(longest, times[i] - times[i - 1]);
+        (long Gap, uint At, uint First) longest = (0, 0, times.Count > 0 ? times[0] : 0);
+        for (var i = 1; i < times.Count; i++)
+            if (times[i] - times[i - 1] > longest.Gap) longest = (times[i] - times[i - 1], times[i - 1], longest.First);
         return longest;
     }
 
