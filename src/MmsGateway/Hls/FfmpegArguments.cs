@@ -51,7 +51,9 @@ public static class FfmpegArguments
                     "-force_key_frames", Invariant($"expr:if(eq(n_forced,0),gte(t,0),gte(t,{part}+(n_forced-1)*{segment}))"),
                     "-sc_threshold", "0", "-g", "600", "-fps_mode", "passthrough",
                 ]);
-                if (variant.Width % 2 != 0 || variant.Height % 2 != 0) args.AddRange(["-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2"]);
+                // Always the variant's own picture size (even for H.264): when smart streaming feeds the rendition another
+                // source stream, its segments keep the size the multivariant playlist announced.
+                args.AddRange(["-vf", Invariant($"scale={variant.Width / 2 * 2}:{variant.Height / 2 * 2}")]);
             }
         }
         if (variant.AudioStream is not null)
