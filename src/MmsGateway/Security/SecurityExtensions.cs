@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace MmsGateway.Security;
+
+/// <summary>Wires <c>Gateway:Security</c> into the host: options, Kestrel limits, the limiter and the middleware.</summary>
+public static class SecurityExtensions
+{
+    public static WebApplicationBuilder AddGatewaySecurity(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var section = builder.Configuration.GetSection(SecurityOptions.Section);
+        builder.Services.AddOptions<SecurityOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
+        builder.Services.AddSingleton<ViewerUrlSigner>();
+        builder.Services.AddSingleton<UpstreamSessionLimit>();
+        builder.Services.AddSingleton<GatewayRequestLimiter>();
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<GatewayRequestLimiter>((limiter, global) =>
+        {
+            limiter.GlobalLimiter = global;
+            limiter.OnRejected = GatewayRequestLimiter.WriteRejectionAsync;
+        });
+
+        // Kestrel's own limits answer before any middleware: 431 (headers), 414 (request line), 413 (body). Values
+        // the validator rejects are left at Kestrel's defaults here; start-up then stops with the validator's message.
+        var configured = section.Get<SecurityOptions>() ?? new SecurityOptions();
+        var valid = new SecurityOptionsValidator().Validate(null, configured).Succeeded;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (!valid) return;
+            kestrel.Limits.MaxConcurrentConnections = configured.MaxConcurrentConnections;
+            kestrel.Limits.MaxRequestHeadersTotalSize = configured.MaxRequestHeadersTotalSize;
+            kestrel.Limits.MaxRequestLineSize = configured.MaxRequestLineSize;
+            kestrel.Limits.MaxRequestBodySize = configured.MaxRequestBodySize;
+        });
+        return builder;
+    }
+
+    /// <summary>Credentials first, then the limits, then clear answers for upstream failures.</summary>
+    public static WebApplication UseGatewaySecurity(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<SecurityMiddleware>();
+        app.UseRateLimiter();
+        app.UseMiddleware<UpstreamErrorMiddleware>();
+        return app;
+    }
+}
