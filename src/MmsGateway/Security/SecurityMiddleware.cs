@@ -14,7 +14,7 @@ public sealed partial class SecurityMiddleware(RequestDelegate next, IOptions<Se
     private const string ApiKeyHeader = "X-Api-Key";
     private const string TokenItem = "MmsGateway.ViewerToken";
 
-    private readonly byte[]? _adminKeyHash = options.Value.AdminApiKey is { } key ? SHA256.HashData(Encoding.UTF8.GetBytes(key)) : null;
+    private readonly byte[]? _adminKeyHash = options.Value.AdminApiKey is { Length: > 0 } key ? SHA256.HashData(Encoding.UTF8.GetBytes(key)) : null;
 
     /// <summary>
     /// The administrative surface: <c>/admin/*</c>, the status of every stream (<c>/</c>, <c>/streams</c>: sources,

@@ -99,7 +99,7 @@ public sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
         for (var i = 0; i < options.ViewerKeys.Count; i++)
             if (options.ViewerKeys[i] is not { Length: >= MinKeyLength })
                 failures.Add($"{key}:ViewerKeys:{i} must be at least {MinKeyLength} characters");
-        if (options.AdminApiKey is { } admin && admin.Length < MinKeyLength)
+        if (!string.IsNullOrEmpty(options.AdminApiKey) && options.AdminApiKey.Length < MinKeyLength)
             failures.Add($"{key}:AdminApiKey must be at least {MinKeyLength} characters");
         AtLeast(failures, $"{key}:MaxViewersPerStream", options.MaxViewersPerStream, 1);
         AtLeast(failures, $"{key}:MaxUpstreamSessions", options.MaxUpstreamSessions, 1);
