@@ -34,8 +34,8 @@ public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
     {
         _options = options.Value;
         _upstream = upstream;
-        var perClient = _options.MaxConcurrentRequestsPerClient;
-        var perStream = _options.MaxViewersPerStream;
+        var perClient = Math.Max(1, _options.MaxConcurrentRequestsPerClient);
+        var perStream = Math.Max(1, _options.MaxViewersPerStream);
         _perClient = PartitionedRateLimiter.Create<HttpContext, string>(http => IsProbe(http.Request.Path)
             ? RateLimitPartition.GetNoLimiter("probe")
             : RateLimitPartition.GetConcurrencyLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",

@@ -16,7 +16,7 @@ public sealed class UpstreamSessionLimit : IDisposable
 
     public UpstreamSessionLimit(IOptions<SecurityOptions> options)
     {
-        Limit = options.Value.MaxUpstreamSessions;
+        Limit = Math.Max(1, options.Value.MaxUpstreamSessions); // validated; never 0 even before validation runs
         _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = Limit, QueueLimit = 0 });
     }
 
