@@ -12,7 +12,7 @@ public static class SecurityExtensions
         var section = builder.Configuration.GetSection(SecurityOptions.Section);
         builder.Services.AddOptions<SecurityOptions>().Bind(section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
-        builder.Services.AddSingleton<ViewerUrlSigner>();
+        builder.Services.AddSingleton(sp => new ViewerUrlSigner(sp.GetRequiredService<IOptions<SecurityOptions>>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<UpstreamSessionLimit>();
         builder.Services.AddSingleton<GatewayRequestLimiter>();
         builder.Services.AddRateLimiter(_ => { });

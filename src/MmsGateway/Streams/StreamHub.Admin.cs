@@ -6,10 +6,10 @@ public sealed partial class StreamHub
     /// <summary>Ends every attached viewer (their responses close); returns how many there were.</summary>
     public int DisconnectViewers(string reason)
     {
-        lock (_gate)
-        {
-            foreach (var viewer in _viewers) viewer.Close(reason);
-            return _viewers.Count;
-        }
+        HubViewer[] viewers;
+        lock (_gate) viewers = [.. _viewers];
+        // Outside the lock and over a copy: closing wakes the viewer's request, which detaches it (and takes the lock).
+        foreach (var viewer in viewers) viewer.Close(reason);
+        return viewers.Length;
     }
 }

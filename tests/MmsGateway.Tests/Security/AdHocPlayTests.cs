@@ -50,11 +50,12 @@ public sealed class AdHocPlayTests
         await using var harness = await GatewayHarness.StartAsync(origin =>
         [
             "--Gateway:AllowedHosts:0=127.0.0.1",
+            "--Gateway:AllowedHosts:1=127.0.0.2",
             "--Gateway:Security:AllowedNetworks:0=127.0.0.1/32",
         ]);
         var port = harness.Origin.MmstPort;
-        // An entry on an unlisted host, one in a network not allowed (127.0.0.2), then the listed one: the first two
-        // are refused, the third plays.
+        // An entry on an unlisted host (localhost), one on a listed host in a network not allowed (127.0.0.2), then
+        // one that is both: the first two are refused, the third plays.
         web.Serve("/mixed.asx", $"""
             <ASX version="3.0"><Entry>
               <REF HREF="mmst://localhost:{port}/live"/>

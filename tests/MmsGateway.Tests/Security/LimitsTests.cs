@@ -115,9 +115,12 @@ public sealed class LimitsTests
     [Fact]
     public async Task A_bad_limit_stops_start_up_naming_its_key()
     {
-        await using var app = GatewayHost.Build(["--urls", "http://127.0.0.1:0", "--Gateway:Demo=false", "--Logging:LogLevel:Default=None",
-            "--Gateway:Security:MaxViewersPerStream=0", "--Gateway:Security:ViewerKeys:0=short", "--Gateway:Security:AllowedNetworks:0=10.0.0.0/40"]);
-        var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync());
+        var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var app = GatewayHost.Build(["--urls", "http://127.0.0.1:0", "--Gateway:Demo=false", "--Logging:LogLevel:Default=None",
+                "--Gateway:Security:MaxViewersPerStream=0", "--Gateway:Security:ViewerKeys:0=short", "--Gateway:Security:AllowedNetworks:0=10.0.0.0/40"]);
+            await app.StartAsync();
+        });
         Assert.Contains("Gateway:Security:MaxViewersPerStream", e.Message, StringComparison.Ordinal);
         Assert.Contains("Gateway:Security:ViewerKeys:0", e.Message, StringComparison.Ordinal);
         Assert.Contains("Gateway:Security:AllowedNetworks", e.Message, StringComparison.Ordinal);

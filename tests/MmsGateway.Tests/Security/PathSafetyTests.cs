@@ -18,7 +18,10 @@ public sealed class PathSafetyTests(PathSafetyTests.GatewayFixture fixture) : IC
 
         public async Task InitializeAsync() => Harness = await GatewayHarness.StartAsync();
 
-        public async Task DisposeAsync() => await Harness.DisposeAsync();
+        public async Task DisposeAsync()
+        {
+            if (Harness is not null) await Harness.DisposeAsync();
+        }
     }
 
     public static TheoryData<string> GatewayPaths() =>
