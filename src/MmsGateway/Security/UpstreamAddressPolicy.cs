@@ -8,7 +8,9 @@ namespace MmsGateway.Security;
 /// Which upstreams the gateway may open on someone else's behalf (server-side request forgery, issue 9). A URL must
 /// use a streaming scheme (no <c>file://</c>) and, for <c>/play</c>, name a host on <c>Gateway:AllowedHosts</c>
 /// (<c>*.example.com</c> matches subdomains, <c>*</c> any host); every address its host resolves to must be a public
-/// unicast address unless it is in <c>Gateway:Security:AllowedNetworks</c>. The MMS client asks this for every hop
+/// unicast address unless it is in <c>Gateway:Security:AllowedNetworks</c> or is itself written as an address on the
+/// host list (listing <c>10.0.0.5</c> is as explicit as allowing <c>10.0.0.5/32</c>; a listed name is not, since
+/// what it resolves to is not under the operator's control). The MMS client asks this for every hop
 /// (playlist entries, redirects, NSC stations) and connects to the address it checked.
 /// </summary>
 public sealed class UpstreamAddressPolicy : IMmsEndpointPolicy
@@ -55,6 +57,7 @@ public sealed class UpstreamAddressPolicy : IMmsEndpointPolicy
 
     private readonly IReadOnlyList<string>? _allowedHosts;
     private readonly IReadOnlyList<IPNetwork> _allowedNetworks;
+    private readonly HashSet<IPAddress> _listedAddresses;
 
     /// <param name="allowedHosts">Host names (or <c>*.suffix</c>, <c>*</c>) a URL may name; null: any host.</param>
     /// <param name="allowedNetworks">Networks allowed although special-purpose.</param>
@@ -62,6 +65,8 @@ public sealed class UpstreamAddressPolicy : IMmsEndpointPolicy
     {
         _allowedHosts = allowedHosts;
         _allowedNetworks = allowedNetworks;
+        _listedAddresses = (allowedHosts ?? []).Select(h => IPAddress.TryParse(h.Trim().Trim('[', ']'), out var a) ? a : null)
+            .OfType<IPAddress>().Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToHashSet();
     }
 
     public string? CheckUrl(Uri url)
@@ -80,6 +85,7 @@ public sealed class UpstreamAddressPolicy : IMmsEndpointPolicy
     {
         ArgumentNullException.ThrowIfNull(address);
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (_listedAddresses.Contains(address)) return null;
         foreach (var network in _allowedNetworks)
             if (network.BaseAddress.AddressFamily == address.AddressFamily && network.Contains(address)) return null;
         return Classify(address) is { } what ? $"{address} is {what} (allow it with Gateway:Security:AllowedNetworks)" : null;

@@ -14,24 +14,28 @@ public sealed class AdHocPlayTests
     private static string Play(string url) => "/play?url=" + Uri.EscapeDataString(url);
 
     [Fact]
-    public async Task A_listed_loopback_host_is_refused_until_its_network_is_allowed()
+    public async Task Loopback_is_refused_unless_its_network_is_allowed_or_the_address_itself_is_listed()
     {
-        await using (var closed = await GatewayHarness.StartAsync("--Gateway:AllowedHosts:0=127.0.0.1"))
+        await using (var anyHost = await GatewayHarness.StartAsync("--Gateway:AllowedHosts:0=*"))
         {
-            var url = $"mmst://127.0.0.1:{closed.Origin.MmstPort}/live";
-            using var refused = await closed.Http.GetAsync(Play(url));
+            using var refused = await anyHost.Http.GetAsync(Play($"mmst://127.0.0.1:{anyHost.Origin.MmstPort}/live"));
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             Assert.Contains("127.0.0.1 is a loopback address", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-
-            using var unlisted = await closed.Http.GetAsync(Play($"mmst://127.0.0.2:{closed.Origin.MmstPort}/live"));
-            Assert.Equal(HttpStatusCode.Forbidden, unlisted.StatusCode);
-            Assert.Contains("Gateway:AllowedHosts", await unlisted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        await using var open = await GatewayHarness.StartAsync("--Gateway:AllowedHosts:0=127.0.0.1", "--Gateway:Security:AllowedNetworks:0=127.0.0.0/8");
-        var (status, body) = await SecurityGateway.PeekAsync(open, Play($"mmst://127.0.0.1:{open.Origin.MmstPort}/live"));
-        Assert.Equal(200, status);
-        Assert.Equal(AsfGuids.Header, new Guid(body.AsSpan(0, 16)));
+        await using (var network = await GatewayHarness.StartAsync("--Gateway:AllowedHosts:0=*", "--Gateway:Security:AllowedNetworks:0=127.0.0.0/8"))
+        {
+            var (status, body) = await SecurityGateway.PeekAsync(network, Play($"mmst://127.0.0.1:{network.Origin.MmstPort}/live"));
+            Assert.Equal(200, status);
+            Assert.Equal(AsfGuids.Header, new Guid(body.AsSpan(0, 16)));
+        }
+
+        await using var listed = await GatewayHarness.StartAsync("--Gateway:AllowedHosts:0=127.0.0.1");
+        var (listedStatus, _) = await SecurityGateway.PeekAsync(listed, Play($"mmst://127.0.0.1:{listed.Origin.MmstPort}/live"));
+        Assert.Equal(200, listedStatus);
+        using var unlisted = await listed.Http.GetAsync(Play($"mmst://127.0.0.2:{listed.Origin.MmstPort}/live"));
+        Assert.Equal(HttpStatusCode.Forbidden, unlisted.StatusCode);
+        Assert.Contains("Gateway:AllowedHosts", await unlisted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -46,36 +50,47 @@ public sealed class AdHocPlayTests
     [Fact]
     public async Task Asx_entries_are_held_to_the_same_rules()
     {
-        await using var web = new PlaylistHttpServer();
-        await using var harness = await GatewayHarness.StartAsync(origin =>
-        [
-            "--Gateway:AllowedHosts:0=127.0.0.1",
-            "--Gateway:AllowedHosts:1=127.0.0.2",
-            "--Gateway:Security:AllowedNetworks:0=127.0.0.1/32",
-        ]);
+        // The playlist server on 127.0.0.2 (listed); the origin on 127.0.0.1.
+        await using var web = new PlaylistHttpServer(IPAddress.Parse("127.0.0.2"));
+        await using (var names = await GatewayHarness.StartAsync("--Gateway:AllowedHosts:0=127.0.0.2", "--Gateway:AllowedHosts:1=localhost"))
+        {
+            // A listed name that resolves to loopback: refused by the address rules.
+            web.Serve("/private.asx", $"""<ASX version="3.0"><Entry><REF HREF="mmst://localhost:{names.Origin.MmstPort}/live"/></Entry></ASX>""");
+            var (status, text) = await StatusAsync(names, Play(web.Url("/private.asx").AbsoluteUri));
+            Assert.Equal(403, status);
+            Assert.Contains("is a loopback address", text, StringComparison.Ordinal);
+
+            web.Serve("/file.asx", """<ASX version="3.0"><Entry><REF HREF="file:///etc/passwd"/></Entry></ASX>""");
+            (status, text) = await StatusAsync(names, Play(web.Url("/file.asx").AbsoluteUri));
+            Assert.Equal(403, status);
+            Assert.Contains("scheme 'file'", text, StringComparison.Ordinal);
+        }
+
+        await using var harness = await GatewayHarness.StartAsync("--Gateway:AllowedHosts:0=127.0.0.2", "--Gateway:AllowedHosts:1=127.0.0.1");
         var port = harness.Origin.MmstPort;
-        // An entry on an unlisted host (localhost), one on a listed host in a network not allowed (127.0.0.2), then
-        // one that is both: the first two are refused, the third plays.
+        // An entry on an unlisted host is skipped; the next REF, on a listed address, plays.
         web.Serve("/mixed.asx", $"""
             <ASX version="3.0"><Entry>
-              <REF HREF="mmst://localhost:{port}/live"/>
-              <REF HREF="mmst://127.0.0.2:{port}/live"/>
+              <REF HREF="mmst://127.0.0.3:{port}/live"/>
               <REF HREF="mmst://127.0.0.1:{port}/live"/>
             </Entry></ASX>
             """);
-        var (status, body) = await SecurityGateway.PeekAsync(harness, Play(web.Url("/mixed.asx").AbsoluteUri));
-        Assert.Equal(200, status);
+        var (played, body) = await SecurityGateway.PeekAsync(harness, Play(web.Url("/mixed.asx").AbsoluteUri));
+        Assert.Equal(200, played);
         Assert.Equal(AsfGuids.Header, new Guid(body.AsSpan(0, 16)));
+        web.Serve("/unlisted.asx", $"""<ASX version="3.0"><Entry><REF HREF="mmst://127.0.0.3:{port}/live"/></Entry></ASX>""");
+        var (refused, why) = await StatusAsync(harness, Play(web.Url("/unlisted.asx").AbsoluteUri));
+        Assert.Equal(403, refused);
+        Assert.Contains("'127.0.0.3' is not in Gateway:AllowedHosts", why, StringComparison.Ordinal);
+    }
 
-        web.Serve("/private.asx", $"""<ASX version="3.0"><Entry><REF HREF="mmst://127.0.0.2:{port}/live"/></Entry></ASX>""");
-        using var refused = await harness.Http.GetAsync(Play(web.Url("/private.asx").AbsoluteUri));
-        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Contains("127.0.0.2 is a loopback address", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-
-        web.Serve("/file.asx", """<ASX version="3.0"><Entry><REF HREF="file:///etc/passwd"/></Entry></ASX>""");
-        using var file = await harness.Http.GetAsync(Play(web.Url("/file.asx").AbsoluteUri));
-        Assert.Equal(HttpStatusCode.Forbidden, file.StatusCode);
-        Assert.Contains("scheme 'file'", await file.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    /// <summary>The status, and the text of a refusal (a 200 stream is not read: it would not end).</summary>
+    private static async Task<(int Status, string Text)> StatusAsync(GatewayHarness harness, string path)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await harness.Http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        var text = response.StatusCode == HttpStatusCode.OK ? "" : await response.Content.ReadAsStringAsync(cts.Token);
+        return ((int)response.StatusCode, text);
     }
 
     [Fact]

@@ -63,6 +63,17 @@ public sealed class UpstreamAddressPolicyTests
         Assert.NotNull(policy.CheckAddress(url, IPAddress.Loopback));
     }
 
+    [Fact]
+    public void An_address_written_on_the_host_list_is_allowed_but_a_name_is_not()
+    {
+        var policy = new UpstreamAddressPolicy(["10.0.0.5", "intranet.example", "[fd00::5]"], []);
+        Assert.Null(policy.CheckUrl(new Uri("mms://10.0.0.5/live")));
+        Assert.Null(policy.CheckUrl(new Uri("mms://[fd00::5]/live")));
+        Assert.Null(policy.CheckAddress(new Uri("mms://10.0.0.5/live"), IPAddress.Parse("::ffff:10.0.0.5")));
+        Assert.NotNull(policy.CheckAddress(new Uri("mms://intranet.example/live"), IPAddress.Parse("10.0.0.6")));
+        Assert.NotNull(policy.CheckUrl(new Uri("mms://10.0.0.6/live")));
+    }
+
     [Theory]
     [InlineData("mms://media.example.com/live", true)]
     [InlineData("mmsh://MEDIA.example.com:8080/live", true)]
