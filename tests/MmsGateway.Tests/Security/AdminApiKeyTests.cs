@@ -35,6 +35,11 @@ public sealed class AdminApiKeyTests
 
         using var health = await harness.Http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        // One stream's state stays with its viewers, without the upstream URL.
+        var one = await harness.Http.GetStringAsync("/streams/live/status");
+        Assert.Contains("\"name\": \"live\"", one, StringComparison.Ordinal);
+        Assert.Contains("\"source\": \"\"", one, StringComparison.Ordinal);
+        Assert.DoesNotContain("mmst://", one, StringComparison.Ordinal);
         // Viewer URLs are not administrative (they have their own signatures).
         var (status, _) = await SecurityGateway.PeekAsync(harness, "/streams/live/live.asf");
         Assert.Equal(200, status);
