@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -41,6 +42,17 @@ public static class SecurityExtensions
     public static WebApplication UseGatewaySecurity(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var proxies = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.TrustedProxies;
+        if (proxies.Count > 0)
+        {
+            // Behind an ingress every viewer would otherwise share the proxy's address (and its per-client limit).
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in proxies)
+                if (SecurityOptions.TryParseNetwork(proxy, out var network)) forwarded.KnownIPNetworks.Add(network);
+            app.UseForwardedHeaders(forwarded);
+        }
         app.UseMiddleware<SecurityMiddleware>();
         app.UseRateLimiter();
         app.UseMiddleware<UpstreamErrorMiddleware>();

@@ -45,6 +45,12 @@ public sealed class SecurityOptions
     /// <summary>Requests in progress from one client address (an open stream counts until it ends); more get HTTP 429.</summary>
     public int MaxConcurrentRequestsPerClient { get; set; } = 32;
 
+    /// <summary>
+    /// Reverse proxies (CIDR or address, e.g. the ingress) whose <c>X-Forwarded-For</c> is believed, so the limits per
+    /// client address see the viewer, not the proxy. Empty: the connection's address is the client's.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>Kestrel: open connections in total (null: unlimited).</summary>
     public long? MaxConcurrentConnections { get; set; } = 10_000;
 
@@ -96,6 +102,8 @@ public sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
         const string key = "Gateway:Security";
         foreach (var network in options.AllowedNetworks)
             if (!SecurityOptions.TryParseNetwork(network, out _)) failures.Add($"{key}:AllowedNetworks: '{network}' is not a CIDR (e.g. 10.0.0.0/8) or an address");
+        foreach (var proxy in options.TrustedProxies)
+            if (!SecurityOptions.TryParseNetwork(proxy, out _)) failures.Add($"{key}:TrustedProxies: '{proxy}' is not a CIDR or an address");
         for (var i = 0; i < options.ViewerKeys.Count; i++)
             if (options.ViewerKeys[i] is not { Length: >= MinKeyLength })
                 failures.Add($"{key}:ViewerKeys:{i} must be at least {MinKeyLength} characters");

@@ -51,6 +51,29 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task Behind_a_trusted_proxy_the_limit_is_per_forwarded_client()
+    {
+        await using var harness = await GatewayHarness.StartAsync("--Gateway:Security:MaxConcurrentRequestsPerClient=1",
+            "--Gateway:Security:TrustedProxies:0=127.0.0.1");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var first = new HttpRequestMessage(HttpMethod.Get, "/streams/live/live.asf");
+        first.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        using var firstResponse = await harness.Http.SendAsync(first, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
+
+        using var other = new HttpRequestMessage(HttpMethod.Get, "/streams");
+        other.Headers.Add("X-Forwarded-For", "203.0.113.8");
+        using var otherResponse = await harness.Http.SendAsync(other, cts.Token);
+        Assert.Equal(HttpStatusCode.OK, otherResponse.StatusCode);
+
+        using var same = new HttpRequestMessage(HttpMethod.Get, "/streams");
+        same.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        using var sameResponse = await harness.Http.SendAsync(same, cts.Token);
+        Assert.Equal(HttpStatusCode.TooManyRequests, sameResponse.StatusCode);
+        Assert.Contains("203.0.113.7", await sameResponse.Content.ReadAsStringAsync(cts.Token), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Viewers_per_stream_beyond_the_limit_get_503_and_other_streams_still_play()
     {
         await using var harness = await GatewayHarness.StartAsync("--Gateway:Security:MaxViewersPerStream=1");
