@@ -37,13 +37,17 @@ public sealed class SecurityOptions
     public string? AdminApiKey { get; set; }
 
     /// <summary>Viewers of one stream at once (<c>live.asf</c>, MS-WMSP, <c>/play</c>); more get HTTP 503.</summary>
-    public int MaxViewersPerStream { get; set; } = 500;
+    public int MaxViewersPerStream { get; set; } = 1000;
 
     /// <summary>Upstream sessions at once, all streams together; a new one beyond gets HTTP 503.</summary>
     public int MaxUpstreamSessions { get; set; } = 64;
 
-    /// <summary>Requests in progress from one client address (an open stream counts until it ends); more get HTTP 429.</summary>
-    public int MaxConcurrentRequestsPerClient { get; set; } = 32;
+    /// <summary>
+    /// Requests in progress from one client address (an open stream counts until it ends); more get HTTP 429. Generous
+    /// by default: offices and carrier-grade NAT put many real viewers behind one address; it stops one address from
+    /// taking all of <see cref="MaxConcurrentConnections"/>.
+    /// </summary>
+    public int MaxConcurrentRequestsPerClient { get; set; } = 256;
 
     /// <summary>
     /// Reverse proxies (CIDR or address, e.g. the ingress) whose <c>X-Forwarded-For</c> is believed, so the limits per

@@ -63,6 +63,23 @@ public sealed class SignedUrlTests
     }
 
     [Fact]
+    public async Task Play_is_signed_for_its_upstream_url_only()
+    {
+        await using var harness = await GatewayHarness.StartAsync([.. Keys, "--Gateway:AllowedHosts:0=127.0.0.1"]);
+        var url = $"mmst://127.0.0.1:{harness.Origin.MmstPort}/live";
+        var other = $"mmst://127.0.0.1:{harness.Origin.MmstPort}/mbrlive";
+        var path = "/play?url=" + Uri.EscapeDataString(url);
+        using (var unsigned = await harness.Http.GetAsync(path))
+            Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+        var (status, body) = await SecurityGateway.PeekAsync(harness, SecurityGateway.Signed(path, ViewerUrlSigner.PlayScope(url), TimeSpan.FromMinutes(5)));
+        Assert.Equal(200, status);
+        Assert.Equal(AsfGuids.Header, new Guid(body.AsSpan(0, 16)));
+        // A token for one upstream does not open another.
+        var forOther = SecurityGateway.Signed("/play?url=" + Uri.EscapeDataString(other), ViewerUrlSigner.PlayScope(url), TimeSpan.FromMinutes(5));
+        await AssertRefusedAsync(harness, forOther, "not valid");
+    }
+
+    [Fact]
     public async Task Hls_playlists_carry_the_token_into_every_url_so_a_url_following_player_works()
     {
         await using var harness = await GatewayHarness.StartAsync([.. Keys, "--Gateway:Hls:IdleTimeout=00:00:06"]);
