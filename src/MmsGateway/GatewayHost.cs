@@ -1,6 +1,7 @@
 using MmsGateway.Hls;
 using MmsGateway.Outputs;
 using MmsGateway.Proxy;
+using MmsGateway.Security;
 using MmsGateway.Streams;
 
 namespace MmsGateway;
@@ -15,6 +16,7 @@ public static class GatewayHost
         var demo = DemoOrigin.StartIfNeeded(builder);
         LimitSocketSendBuffers(builder);
 
+        builder.AddGatewaySecurity(); // Gateway:Security: upstream policy, signed URLs, API key, limits (issue 9)
         builder.Services.AddGatewayObservability(builder.Configuration);
         builder.Services.AddOptions<GatewayOptions>()
             .Bind(builder.Configuration.GetSection(GatewayOptions.Section))
@@ -31,11 +33,13 @@ public static class GatewayHost
 
         var app = builder.Build();
         if (demo is not null) app.Lifetime.ApplicationStopped.Register(() => demo.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)));
+        app.UseGatewaySecurity();
         app.MapGatewayObservability();
         app.MapStatusEndpoints();
         app.MapStreamEndpoints();
         app.MapPlayEndpoint();
         app.MapHlsEndpoints();
+        app.MapAdminEndpoints();
         app.MapReverseProxy();
         return app;
     }

@@ -1,4 +1,5 @@
 using MmsGateway.Asf;
+using MmsGateway.Mms.Playlists;
 
 namespace MmsGateway.Mms.Client;
 
@@ -103,6 +104,19 @@ public sealed class MmsClientOptions
     /// <summary>Largest playlist document (ASX, <c>[Reference]</c>, NSC) fetched: 1 MiB.</summary>
     public int MaxPlaylistSize { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Limits on playlist resolution (ENTRYREF depth, entries, documents fetched); the document size limit is
+    /// <see cref="MaxPlaylistSize"/>.
+    /// </summary>
+    public PlaylistResolverOptions PlaylistLimits { get; set; } = PlaylistResolverOptions.Default;
+
+    /// <summary>
+    /// Which endpoints may be reached (null: any). Asked about every URL and every resolved address of every hop:
+    /// the first URL, playlists and their entries, redirects, NSC stations. With a policy, a local file (a
+    /// <c>file://</c> URL or an entry naming one) is opened only if the policy allows its URL.
+    /// </summary>
+    public IMmsEndpointPolicy? EndpointPolicy { get; set; }
+
     /// <summary>Tests only: the UDP port named in the funnel instead of the bound one (to make UDP unreachable).</summary>
     internal int? MmsuAdvertisedPort { get; set; }
 
@@ -141,5 +155,7 @@ public sealed class MmsClientOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MmsuMaxResends, 1, nameof(MmsuMaxResends));
         Positive(MulticastOpenTimeout, nameof(MulticastOpenTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPlaylistSize, 4096, nameof(MaxPlaylistSize));
+        ArgumentNullException.ThrowIfNull(PlaylistLimits, nameof(PlaylistLimits));
+        PlaylistLimits.Validate();
     }
 }

@@ -25,4 +25,7 @@ public static partial class MmsConnector
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Playlist candidate {Url} failed ({Kind} at {Step}); trying the next")]
     private static partial void LogCandidateFailed(ILogger logger, Uri url, MmsClientErrorKind kind, MmsClientStep step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Url}: {Detail}")]
+    private static partial void LogRefused(ILogger logger, Uri url, string detail);
 }

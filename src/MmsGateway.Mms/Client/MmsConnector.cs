@@ -32,6 +32,16 @@ public static partial class MmsConnector
         if (!url.IsAbsoluteUri) throw new ArgumentException($"'{url}' is not an absolute URL.", nameof(url));
         options.Validate();
         var context = new ConnectContext(options, logger ?? NullLogger.Instance, options.ClientGuid ?? Guid.NewGuid());
+        try
+        {
+            MmsEndpointGuard.CheckUrl(options.EndpointPolicy, url, MmsClientStep.Connect);
+        }
+        catch (MmsClientException e)
+        {
+            LogRefused(context.Logger, MmsUrl.Redact(url), e.Detail);
+            throw Fail(url, context.Attempts, e);
+        }
+
         if (options.FollowPlaylists && MmsPlaylistFetcher.IsPlaylistUrl(url))
         {
             IReadOnlyList<PlaylistEntry> entries = await ResolveAsync(url, null, context, cancellationToken).ConfigureAwait(false);
@@ -89,7 +99,7 @@ public static partial class MmsConnector
                     first is not null && target.AbsoluteUri == url.AbsoluteUri
                         ? Task.FromResult(first)
                         : MmsPlaylistFetcher.FetchAsync(target, context.Options, ct),
-                cancellationToken: cancellationToken).ConfigureAwait(false);
+                context.Options.PlaylistLimits, cancellationToken).ConfigureAwait(false);
         }
         catch (PlaylistResolutionException e)
         {
@@ -154,6 +164,7 @@ public static partial class MmsConnector
     private static async Task<IMmsSession> ConnectOrDownloadAsync(Uri url, ConnectContext context,
         CancellationToken cancellationToken)
     {
+        CheckOrRecord(url, context, url.IsFile ? MmsProtocol.Download : MmsProtocol.Mmst);
         if (url.IsFile) return await OpenDownloadAsync(url, context, cancellationToken).ConfigureAwait(false);
         int before = context.Attempts.Count;
         try
@@ -176,9 +187,19 @@ public static partial class MmsConnector
         LogAttempt(context.Logger, MmsProtocol.Download, shown, endpoint);
         try
         {
-            PlainAsfSession session = url.IsFile
-                ? await PlainAsfSession.OpenFileAsync(url, context.Options, cancellationToken).ConfigureAwait(false)
-                : await PlainAsfSession.OpenHttpAsync(url, context.Options, cancellationToken).ConfigureAwait(false);
+            PlainAsfSession session;
+            if (url.IsFile)
+            {
+                session = await PlainAsfSession.OpenFileAsync(url, context.Options, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // The download goes through the fetcher's HttpClient, which applies the policy to the connection and
+                // to every redirect when it finds it here (PlainAsfSession does not carry the options to it).
+                using IDisposable scope = MmsPlaylistFetcher.UsePolicy(context.Options.EndpointPolicy);
+                session = await PlainAsfSession.OpenHttpAsync(url, context.Options, cancellationToken).ConfigureAwait(false);
+            }
+
             TimeSpan elapsed = time.GetElapsedTime(start);
             context.Attempts.Add(new MmsConnectAttempt(MmsProtocol.Download, shown, endpoint, MmsConnectOutcome.Connected, elapsed));
             LogConnected(context.Logger, MmsProtocol.Download, shown, endpoint, elapsed.TotalMilliseconds);
@@ -203,6 +224,13 @@ public static partial class MmsConnector
         LogAttempt(context.Logger, MmsProtocol.Multicast, shown, endpoint);
         try
         {
+            // The group joined is named by a document from the network: the policy decides whether it may be.
+            if (context.Options.EndpointPolicy is { } policy && System.Net.IPAddress.TryParse(station.IpAddress, out var group)
+                && policy.CheckAddress(url, group) is { } reason)
+            {
+                throw MmsEndpointGuard.Refused(url, MmsClientStep.Connect, reason);
+            }
+
             MsbSession session = await MsbSession.OpenAsync(url, station, context.Options, context.Logger, cancellationToken)
                 .ConfigureAwait(false);
             TimeSpan elapsed = time.GetElapsedTime(start);
@@ -247,6 +275,16 @@ public static partial class MmsConnector
                 LogAttempt(logger, protocol, shown, endpoint);
                 try
                 {
+                    if (options.EndpointPolicy is { } policy)
+                    {
+                        // Resolve once and check every address; the session then connects (and reconnects, for an
+                        // MMSH re-Play) to the checked address literally, never to a re-resolved name.
+                        MmsEndpointGuard.CheckUrl(policy, current, redirects == 0 ? MmsClientStep.Connect : MmsClientStep.Redirect);
+                        System.Net.IPAddress[] checkedAddresses = await MmsEndpointGuard.ResolveAsync(policy, current, host,
+                            options.ConnectTimeout, time, MmsClientStep.Connect, cancellationToken).ConfigureAwait(false);
+                        host = checkedAddresses[0].ToString();
+                    }
+
                     IMmsSession session = protocol switch
                     {
                         MmsProtocol.Mmst => await MmstSession.ConnectAsync(current, host, port, options, clientGuid,
@@ -296,6 +334,21 @@ public static partial class MmsConnector
 
             current = redirect;
         }
+    }
+
+    /// <summary>
+    /// Refuses a URL the policy forbids before anything is opened, recording it as a failed attempt (so the error lists
+    /// it with the other candidates of a playlist).
+    /// </summary>
+    private static void CheckOrRecord(Uri url, ConnectContext context, MmsProtocol protocol)
+    {
+        if (context.Options.EndpointPolicy?.CheckUrl(url) is not { } reason) return;
+        MmsClientException refused = MmsEndpointGuard.Refused(url, MmsClientStep.Connect, reason);
+        Uri shown = MmsUrl.Redact(url);
+        string endpoint = url.IsFile ? url.LocalPath : MmsUrl.Format(url.DnsSafeHost, url.IsDefaultPort ? 0 : url.Port);
+        context.Attempts.Add(new MmsConnectAttempt(protocol, shown, endpoint, MmsConnectOutcome.Failed, TimeSpan.Zero, refused));
+        LogRefused(context.Logger, shown, refused.Detail);
+        throw Fail(url, context.Attempts, null);
     }
 
     /// <summary>The exception for a failed connect: the most telling attempt's kind and step, every attempt listed.</summary>

@@ -17,18 +17,31 @@ internal static class MmsPlaylistFetcher
 {
     private const int MediaPrefix = 64 * 1024;
 
-    /// <summary>Shared with <see cref="PlainAsfSession"/>.</summary>
-    internal static readonly HttpClient Http = new(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = true,
-        MaxAutomaticRedirections = 5,
-        AutomaticDecompression = DecompressionMethods.All,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        ConnectTimeout = TimeSpan.FromSeconds(30),
-    })
+    /// <summary>
+    /// Shared with <see cref="PlainAsfSession"/>. Requests that carry an <see cref="IMmsEndpointPolicy"/> (in their
+    /// options, or from <see cref="UsePolicy"/>) go through a separate connection pool whose every connection is made
+    /// to a resolved and checked address, and whose redirects are followed here, each hop checked.
+    /// </summary>
+    internal static readonly HttpClient Http = new(new PolicyRoutingHandler())
     {
         Timeout = Timeout.InfiniteTimeSpan, // each request has its own deadline
     };
+
+    /// <summary>The policy a request is subject to (set by the fetcher, read by the guarded pool's connect callback).</summary>
+    internal static readonly HttpRequestOptionsKey<IMmsEndpointPolicy> PolicyKey = new("MmsGateway.EndpointPolicy");
+
+    private static readonly AsyncLocal<IMmsEndpointPolicy?> AmbientPolicy = new();
+
+    /// <summary>
+    /// Makes <see cref="Http"/> requests sent from this async flow subject to <paramref name="policy"/> until disposed:
+    /// the bridge for <see cref="PlainAsfSession.OpenHttpAsync"/>, which builds its request without the options.
+    /// </summary>
+    internal static IDisposable UsePolicy(IMmsEndpointPolicy? policy)
+    {
+        IMmsEndpointPolicy? previous = AmbientPolicy.Value;
+        AmbientPolicy.Value = policy;
+        return new PolicyScope(previous);
+    }
 
     /// <summary>The playlist extensions resolved before any protocol is tried (protocol.md §6.1, §7.1).</summary>
     private static readonly string[] PlaylistExtensions = [".asx", ".wax", ".wvx", ".wmx", ".nsc"];
@@ -48,6 +61,7 @@ internal static class MmsPlaylistFetcher
 
     public static async Task<PlaylistDocument> FetchAsync(Uri url, MmsClientOptions options, CancellationToken cancellationToken)
     {
+        MmsEndpointGuard.CheckUrl(options.EndpointPolicy, url, MmsClientStep.Playlist);
         if (url.IsFile) return await ReadFileAsync(url, options, cancellationToken).ConfigureAwait(false);
         if (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
         {
@@ -63,6 +77,7 @@ internal static class MmsPlaylistFetcher
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.UserAgent.Add(new ProductInfoHeaderValue("MmsGateway", "1.0"));
             request.Headers.Accept.ParseAdd("*/*");
+            if (options.EndpointPolicy is { } policy) request.Options.Set(PolicyKey, policy);
             using HttpResponseMessage response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead,
                 linked.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
@@ -144,4 +159,126 @@ internal static class MmsPlaylistFetcher
 
     private static bool IsMedia(ReadOnlySpan<byte> start) =>
         (start.Length >= 16 && new Guid(start[..16]) == AsfGuids.Header) || (start.Length > 0 && (start[0] & 0x7F) == '$');
+
+    private sealed class PolicyScope(IMmsEndpointPolicy? previous) : IDisposable
+    {
+        public void Dispose() => AmbientPolicy.Value = previous;
+    }
+
+    /// <summary>
+    /// Sends a request without a policy through an ordinary pool (redirects followed by the handler), and one with a
+    /// policy through the guarded pool: each redirect hop checked with <see cref="IMmsEndpointPolicy.CheckUrl"/> here,
+    /// each new connection made to an address checked with <see cref="IMmsEndpointPolicy.CheckAddress"/> in the
+    /// connect callback (SocketsHttpHandler would otherwise resolve the name itself, after our check).
+    /// </summary>
+    private sealed class PolicyRoutingHandler : HttpMessageHandler
+    {
+        private const int MaxRedirects = 5;
+
+        private readonly HttpMessageInvoker _open = new(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = true,
+            MaxAutomaticRedirections = MaxRedirects,
+            AutomaticDecompression = DecompressionMethods.All,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            ConnectTimeout = TimeSpan.FromSeconds(30),
+        });
+
+        private readonly HttpMessageInvoker _guarded = new(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.All,
+            PooledConnectionLifetime = TimeSpan.FromSeconds(30),
+            ConnectTimeout = TimeSpan.FromSeconds(30),
+            ConnectCallback = ConnectCheckedAsync,
+        });
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            IMmsEndpointPolicy? policy = request.Options.TryGetValue(PolicyKey, out IMmsEndpointPolicy? set) ? set : AmbientPolicy.Value;
+            if (policy is null) return await _open.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            for (int hop = 0; ; hop++)
+            {
+                Uri target = request.RequestUri!;
+                MmsEndpointGuard.CheckUrl(policy, target, hop == 0 ? MmsClientStep.Connect : MmsClientStep.Redirect);
+                request.Options.Set(PolicyKey, policy);
+                HttpResponseMessage response;
+                try
+                {
+                    response = await _guarded.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e) when (MmsEndpointRefusedException.Find(e) is { } refused)
+                {
+                    throw MmsEndpointGuard.Refused(target, MmsClientStep.Connect, refused.Message);
+                }
+
+                if (!IsRedirect(response.StatusCode) || response.Headers.Location is not { } location) return response;
+                response.Dispose();
+                if (hop >= MaxRedirects)
+                {
+                    throw new MmsClientException(MmsClientErrorKind.TooManyRedirects, MmsClientStep.Redirect, target,
+                        $"more than {MaxRedirects} HTTP redirects");
+                }
+
+                var next = new HttpRequestMessage(HttpMethod.Get, location.IsAbsoluteUri ? location : new Uri(target, location));
+                foreach (KeyValuePair<string, IEnumerable<string>> header in request.Headers)
+                {
+                    next.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+
+                next.Headers.Host = null;
+                request = next;
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _open.Dispose();
+                _guarded.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
+            or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+        private static async ValueTask<Stream> ConnectCheckedAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+        {
+            HttpRequestMessage request = context.InitialRequestMessage;
+            if (!request.Options.TryGetValue(PolicyKey, out IMmsEndpointPolicy? policy))
+            {
+                throw new InvalidOperationException("a guarded connection was asked for without a policy");
+            }
+
+            Uri url = request.RequestUri!;
+            IPAddress[] addresses = await MmsEndpointGuard.ResolveAsync(policy, url, context.DnsEndPoint.Host,
+                Timeout.InfiniteTimeSpan, TimeProvider.System, MmsClientStep.Connect, cancellationToken).ConfigureAwait(false);
+            System.Net.Sockets.SocketException? last = null;
+            foreach (IPAddress address in addresses)
+            {
+                var socket = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream,
+                    System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken).ConfigureAwait(false);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    socket.Dispose();
+                    last = e;
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            }
+
+            throw last!;
+        }
+    }
 }

@@ -14,8 +14,9 @@ public enum LookupFailure
 
 /// <summary>
 /// Maps request paths to media: live broadcast names first, then ASF files below the root. A path can never
-/// reach outside the root: it is resolved to a full path and must stay inside it, and only ASF extensions are
-/// served. Opened files are kept for later sessions.
+/// reach outside the root: it is resolved to a full path and must stay inside it (no <c>..</c>, encoded or with
+/// backslashes, no absolute path, no NUL), a symbolic link on the way must point inside it too, and only ASF
+/// extensions are served. Opened files are kept for later sessions.
 /// </summary>
 public sealed partial class OriginCatalog : IAsyncDisposable
 {
@@ -82,7 +83,32 @@ public sealed partial class OriginCatalog : IAsyncDisposable
         }
         if (!full.StartsWith(_root, StringComparison.Ordinal)) return null;
         if (!Extensions.Contains(Path.GetExtension(full), StringComparer.OrdinalIgnoreCase)) return null;
-        return File.Exists(full) ? full : null;
+        return File.Exists(full) && !LeavesRoot(full) ? full : null;
+    }
+
+    /// <summary>
+    /// True when a directory or the file below the root is a symbolic link whose final target is outside the root
+    /// (GetFullPath only removes <c>..</c>; it does not follow links).
+    /// </summary>
+    private bool LeavesRoot(string full)
+    {
+        var current = _root.TrimEnd(Path.DirectorySeparatorChar);
+        foreach (var part in full[_root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            FileSystemInfo info = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
+            if (info.LinkTarget is null) continue;
+            try
+            {
+                var target = info.ResolveLinkTarget(returnFinalTarget: true);
+                if (target is null || !Path.GetFullPath(target.FullName).StartsWith(_root, StringComparison.Ordinal)) return true;
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public async ValueTask DisposeAsync()

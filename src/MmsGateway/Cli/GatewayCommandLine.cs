@@ -16,6 +16,7 @@ public static class GatewayCommandLine
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(RecordCommand.Create());
         root.Subcommands.Add(OriginCommand.Create());
+        root.Subcommands.Add(SignCommand.Create());
 
         // No verb, or only host options (--urls ...), means serve.
         if (args.Length == 0 || args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version"))

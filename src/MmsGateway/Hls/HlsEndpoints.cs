@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Reflection;
+using MmsGateway.Security;
 using MmsGateway.Streams;
 
 namespace MmsGateway.Hls;
@@ -163,7 +164,8 @@ public static class HlsEndpoints
     {
         http.Response.ContentType = HlsPlaylists.ContentType;
         http.Response.Headers.CacheControl = NoCache;
-        await http.Response.WriteAsync(text, http.RequestAborted).ConfigureAwait(false);
+        // Signed viewer URLs: the listed URLs carry the request's token (Security/SignedPlaylist.cs).
+        await http.Response.WriteAsync(SignedPlaylist.Carry(text, SecurityMiddleware.ViewerToken(http)), http.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task WriteProblemAsync(HttpContext http, HlsUnavailableException problem)
@@ -179,7 +181,8 @@ public static class HlsEndpoints
     private static IResult PlayerPage(HttpContext http, string name, StreamRegistry registry)
     {
         if (!registry.Streams.ContainsKey(name)) return Results.NotFound($"no stream named '{name}'\n");
-        if (!http.Request.Path.Value!.EndsWith('/')) return Results.Redirect($"/streams/{Uri.EscapeDataString(name)}/");
+        // The query goes along: it may hold the signed URL's token (and ?engine=).
+        if (!http.Request.Path.Value!.EndsWith('/')) return Results.Redirect($"/streams/{Uri.EscapeDataString(name)}/{http.Request.QueryString}");
         var page = PlayerAssets.Text("player.html")!.Replace("{{name}}", WebUtility.HtmlEncode(name), StringComparison.Ordinal);
         http.Response.Headers.CacheControl = NoCache;
         return Results.Content(page, "text/html; charset=utf-8");

@@ -7,7 +7,9 @@ namespace MmsGateway.Outputs;
 /// <summary>
 /// <c>GET /play?url=</c>: an ad-hoc stream for an upstream URL whose host is on <c>Gateway:AllowedHosts</c> (empty
 /// by default, so nothing is open). Each request gets its own upstream session and chunked ASF; configured
-/// streams are the way to share one session among many viewers.
+/// streams are the way to share one session among many viewers. The host list and the address rules
+/// (Security/UpstreamAddressPolicy) apply to every hop: playlist entries, redirects, NSC stations; a refusal is 403
+/// and an upstream that cannot be played 502 (Security/UpstreamErrorMiddleware).
 /// </summary>
 public static class PlayEndpoint
 {
@@ -22,7 +24,7 @@ public static class PlayEndpoint
             await http.Response.WriteAsync("url must be an mms://, mmst://, mmsh://, mmsu:// or http:// URL\n").ConfigureAwait(false);
             return;
         }
-        if (!options.Value.AllowedHosts.Contains(url.Host, StringComparer.OrdinalIgnoreCase))
+        if (options.Value.AllowedHosts.Count == 0 || !Security.UpstreamAddressPolicy.IsAllowedHost(url.IdnHost.Trim('[', ']'), options.Value.AllowedHosts))
         {
             http.Response.StatusCode = StatusCodes.Status403Forbidden;
             await http.Response.WriteAsync($"host '{url.Host}' is not in Gateway:AllowedHosts\n").ConfigureAwait(false);
@@ -30,7 +32,7 @@ public static class PlayEndpoint
         }
         const string name = "adhoc";
         var ct = http.RequestAborted;
-        await using var session = await registry.Connector.ConnectAsync(name, new StreamOptions { Source = url.ToString() }, null, ct).ConfigureAwait(false);
+        await using var session = await registry.Connector.ConnectAdHocAsync(name, url, ct).ConfigureAwait(false);
         http.Response.ContentType = "video/x-ms-asf";
         http.Response.Headers.CacheControl = "no-cache, no-store";
         metrics.ViewerConnected(name, "asf");

@@ -19,13 +19,21 @@ internal sealed partial class StatusJsonContext : JsonSerializerContext;
 
 public sealed record StreamsDocument(IReadOnlyList<StreamStatus> Streams);
 
-/// <summary><c>GET /</c> (every stream with its links) and <c>GET /streams</c> (the same as JSON).</summary>
+/// <summary>
+/// <c>GET /</c> (every stream with its links) and <c>GET /streams</c> (the same as JSON), both administrative when
+/// <c>Gateway:Security:AdminApiKey</c> is set; <c>GET /streams/{name}/status</c>, one stream's state for its viewers
+/// (below the stream's signed prefix, without the upstream URL), for a player page when the full list is closed.
+/// </summary>
 public static class StatusEndpoints
 {
     public static void MapStatusEndpoints(this WebApplication app)
     {
         app.MapGet("/streams", (StreamRegistry registry) => Results.Json(new StreamsDocument(Describe(registry)), StatusJsonContext.Default.StreamsDocument));
         app.MapGet("/", (StreamRegistry registry) => Results.Content(IndexPage(Describe(registry)), "text/html; charset=utf-8"));
+        app.MapGet("/streams/{name}/status", (string name, StreamRegistry registry) =>
+            Describe(registry).Find(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } status
+                ? Results.Json(new StreamsDocument([status with { Source = "" }]), StatusJsonContext.Default.StreamsDocument)
+                : Results.NotFound($"no stream named '{name}'\n"));
     }
 
     public static List<StreamStatus> Describe(StreamRegistry registry) =>

@@ -3,25 +3,47 @@ using Microsoft.Extensions.Options;
 using MmsGateway.Adaptation;
 using MmsGateway.Mms.Client;
 using MmsGateway.Observability;
+using MmsGateway.Mms.Playlists;
 using MmsGateway.Proxy;
+using MmsGateway.Security;
 
 namespace MmsGateway.Streams;
 
 /// <summary>
 /// Opens upstream sessions for a stream: turns its configuration into client options (rollover order, deadlines,
-/// initial stream selection), resolves a YARP cluster to a healthy destination, and counts every attempt.
+/// initial stream selection, playlist limits), resolves a YARP cluster to a healthy destination, and counts every
+/// attempt. Every session holds a permit of <see cref="UpstreamSessionLimit"/> until disposed. Ad-hoc URLs
+/// (<c>/play</c>), and configured streams when <c>Gateway:Security:CheckConfiguredStreams</c> is on, are held to
+/// the <see cref="UpstreamAddressPolicy"/> on every hop.
 /// </summary>
 public sealed partial class UpstreamConnector(
-    IOptions<GatewayOptions> options, GatewayMetrics metrics, ClusterDestinationResolver clusters, ILogger<UpstreamConnector> logger)
+    IOptions<GatewayOptions> options, IOptions<SecurityOptions> security, UpstreamSessionLimit sessions, GatewayMetrics metrics,
+    ClusterDestinationResolver clusters, ILogger<UpstreamConnector> logger)
 {
+    private readonly UpstreamAddressPolicy _adHocPolicy = new(options.Value.AllowedHosts, security.Value.ParsedAllowedNetworks());
+    private readonly UpstreamAddressPolicy _configuredPolicy = new(null, security.Value.ParsedAllowedNetworks());
+
     /// <summary>
-    /// Connects to the stream's source. <paramref name="initialSelection"/> chooses the streams to play from the header
-    /// (smart streaming's first step); without it, what fits the stream's <c>MaxBitrate</c>.
+    /// An ad-hoc upstream (<c>GET /play?url=</c>): its host must be on <c>Gateway:AllowedHosts</c>, and every host
+    /// and address it leads to is checked. Throws <see cref="MmsClientException"/> (with
+    /// <see cref="MmsEndpointRefusedException"/> inside when the policy refused).
     /// </summary>
-    public async Task<IMmsSession> ConnectAsync(string streamName, StreamOptions stream, TimeSpan? start, CancellationToken cancellationToken,
-        Func<Asf.AsfHeader, IReadOnlyList<StreamSelection>>? initialSelection = null)
+    public Task<IMmsSession> ConnectAdHocAsync(string name, Uri url, CancellationToken cancellationToken) =>
+        ConnectAsync(name, new StreamOptions { Source = url.AbsoluteUri }, null, _adHocPolicy, null, cancellationToken);
+
+    /// <summary>
+    /// Connects to a configured stream's source. <paramref name="initialSelection"/> chooses the streams to play from
+    /// the header (smart streaming's first step); without it, what fits the stream's <c>MaxBitrate</c>.
+    /// </summary>
+    public Task<IMmsSession> ConnectAsync(string streamName, StreamOptions stream, TimeSpan? start, CancellationToken cancellationToken,
+        Func<Asf.AsfHeader, IReadOnlyList<StreamSelection>>? initialSelection = null) =>
+        ConnectAsync(streamName, stream, start, security.Value.CheckConfiguredStreams ? _configuredPolicy : null, initialSelection, cancellationToken);
+
+    private async Task<IMmsSession> ConnectAsync(string streamName, StreamOptions stream, TimeSpan? start, IMmsEndpointPolicy? policy,
+        Func<Asf.AsfHeader, IReadOnlyList<StreamSelection>>? initialSelection, CancellationToken cancellationToken)
     {
         var global = options.Value;
+        var limits = security.Value;
         var url = new Uri(stream.Source);
         if (stream.Cluster is { } cluster) url = clusters.Resolve(cluster, url);
         var clientOptions = new MmsClientOptions
@@ -30,10 +52,14 @@ public sealed partial class UpstreamConnector(
             HandshakeTimeout = global.HandshakeTimeout,
             ReadTimeout = global.ReadTimeout,
             InitialSelection = initialSelection ?? (header => UpstreamSelection.Choose(header, stream.MaxBitrate)),
+            EndpointPolicy = policy,
+            MaxPlaylistSize = limits.MaxPlaylistBytes,
+            PlaylistLimits = PlaylistResolverOptions.Default with { MaxDepth = limits.MaxPlaylistDepth, MaxEntries = limits.MaxPlaylistEntries },
         };
         if (stream.Protocols is { Count: > 0 } order)
             clientOptions.RolloverOrder = order.Select(p => Enum.Parse<MmsProtocol>(p, ignoreCase: true)).ToList();
 
+        var lease = sessions.Acquire();
         MmsConnectResult result;
         try
         {
@@ -41,15 +67,31 @@ public sealed partial class UpstreamConnector(
         }
         catch (MmsClientException e)
         {
+            lease.Dispose();
             metrics.UpstreamConnectFailed(streamName, Protocol(url), e.Kind.ToString().ToLowerInvariant());
+            throw;
+        }
+        catch
+        {
+            lease.Dispose();
             throw;
         }
         foreach (var attempt in result.Attempts.Where(a => a.Outcome != MmsConnectOutcome.Connected))
             metrics.UpstreamConnectFailed(streamName, attempt.Protocol.ToString().ToLowerInvariant(),
                 attempt.ErrorKind?.ToString().ToLowerInvariant() ?? attempt.Outcome.ToString().ToLowerInvariant());
-        var session = result.Session;
+        var session = UpstreamSessionLimit.Hold(result.Session, lease);
         if (start is { } position && position > TimeSpan.Zero && !session.IsBroadcast)
-            await session.SeekAsync(position, cancellationToken).ConfigureAwait(false);
+        {
+            try
+            {
+                await session.SeekAsync(position, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
         LogConnected(logger, streamName, session.Protocol, LogRedaction.Url(session.Url));
         return session;
     }

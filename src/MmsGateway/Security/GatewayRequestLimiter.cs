@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using MmsGateway.Streams;
+
+namespace MmsGateway.Security;
+
+/// <summary>
+/// The global limiter of ASP.NET Core's rate-limiting middleware (issue 9, "Limits"). Three checks, each refusal
+/// with its own status and message (<see cref="WriteRejectionAsync"/>):
+/// <list type="number">
+/// <item>a viewer request that would need a new upstream session while <c>MaxUpstreamSessions</c> are all in use:
+/// 503 at once, instead of a viewer waiting for a hub that cannot connect;</item>
+/// <item>requests in progress from one client address over <c>MaxConcurrentRequestsPerClient</c>: 429;</item>
+/// <item>viewers of one stream (<c>live.asf</c>, MS-WMSP, <c>/play</c>) over <c>MaxViewersPerStream</c>: 503.</item>
+/// </list>
+/// The permits are concurrency permits held until the request ends (a viewer holds its permits while it watches).
+/// HLS viewers are not counted per stream: HLS is many short requests, bounded per client address instead.
+/// </summary>
+public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
+{
+    /// <summary>Metadata of a refusal: the HTTP status to answer with.</summary>
+    public static readonly MetadataName<int> StatusCode = new("MmsGateway.StatusCode");
+
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    private readonly PartitionedRateLimiter<HttpContext> _perClient;
+    private readonly PartitionedRateLimiter<HttpContext> _perStream;
+    private readonly SecurityOptions _options;
+    private readonly UpstreamSessionLimit _upstream;
+
+    public GatewayRequestLimiter(IOptions<SecurityOptions> options, UpstreamSessionLimit upstream)
+    {
+        _options = options.Value;
+        _upstream = upstream;
+        var perClient = Math.Max(1, _options.MaxConcurrentRequestsPerClient);
+        var perStream = Math.Max(1, _options.MaxViewersPerStream);
+        _perClient = PartitionedRateLimiter.Create<HttpContext, string>(http => IsProbe(http.Request.Path)
+            ? RateLimitPartition.GetNoLimiter("probe")
+            : RateLimitPartition.GetConcurrencyLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new ConcurrencyLimiterOptions { PermitLimit = perClient, QueueLimit = 0 }));
+        _perStream = PartitionedRateLimiter.Create<HttpContext, string>(http => ViewedStream(http.Request.Path) is { } stream
+            ? RateLimitPartition.GetConcurrencyLimiter(stream, _ => new ConcurrencyLimiterOptions { PermitLimit = perStream, QueueLimit = 0 })
+            : RateLimitPartition.GetNoLimiter(""));
+    }
+
+    /// <summary>The stream a viewer request watches (lower case), <c>/play</c> for ad-hoc play, else null.</summary>
+    public static string? ViewedStream(PathString path)
+    {
+        var value = path.Value ?? "";
+        if (value.Equals("/play", StringComparison.OrdinalIgnoreCase)) return "/play";
+        const string prefix = "/streams/", suffix = "/live.asf";
+        if (!value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || !value.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) return null;
+        var name = value[prefix.Length..^suffix.Length];
+        return name.Length == 0 || name.Contains('/', StringComparison.Ordinal) ? null : name.ToLowerInvariant();
+    }
+
+    public override RateLimiterStatistics? GetStatistics(HttpContext resource) => _perClient.GetStatistics(resource);
+
+    protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount)
+    {
+        if (NeedsUpstreamAndNoneLeft(resource))
+        {
+            return new Refusal(StatusCodes.Status503ServiceUnavailable,
+                $"the gateway already has {_upstream.Limit} upstream sessions open (Gateway:Security:MaxUpstreamSessions)");
+        }
+        var client = _perClient.AttemptAcquire(resource, permitCount);
+        if (!client.IsAcquired)
+        {
+            client.Dispose();
+            return new Refusal(StatusCodes.Status429TooManyRequests,
+                $"too many requests in progress from {resource.Connection.RemoteIpAddress} (Gateway:Security:MaxConcurrentRequestsPerClient={_options.MaxConcurrentRequestsPerClient})");
+        }
+        var stream = _perStream.AttemptAcquire(resource, permitCount);
+        if (!stream.IsAcquired)
+        {
+            stream.Dispose();
+            client.Dispose();
+            return new Refusal(StatusCodes.Status503ServiceUnavailable,
+                $"stream '{ViewedStream(resource.Request.Path)}' has its maximum of {_options.MaxViewersPerStream} viewers (Gateway:Security:MaxViewersPerStream)");
+        }
+        return new Both(client, stream);
+    }
+
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(AttemptAcquireCore(resource, permitCount)); // nothing queues: a refusal is answered at once
+
+    /// <summary>The <c>OnRejected</c> callback: the refusal's status, <c>Retry-After</c> and message.</summary>
+    public static async ValueTask WriteRejectionAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var response = context.HttpContext.Response;
+        response.StatusCode = context.Lease.TryGetMetadata(StatusCode, out var status) ? status : StatusCodes.Status503ServiceUnavailable;
+        if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
+            response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        var reason = context.Lease.TryGetMetadata(MetadataName.ReasonPhrase, out var text) ? text : "a limit was reached";
+        await response.WriteAsync(reason + "\n", cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _perClient.Dispose();
+            _perStream.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    private static bool IsProbe(PathString path) =>
+        path.Equals("/healthz", StringComparison.OrdinalIgnoreCase) || path.Equals("/readyz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A viewer request that can only be served by opening an upstream session (an on-demand stream, <c>/play</c>, a
+    /// live stream whose hub is idle) while none may be opened.
+    /// </summary>
+    private bool NeedsUpstreamAndNoneLeft(HttpContext http)
+    {
+        if (_upstream.Available > 0) return false;
+        var path = http.Request.Path.Value ?? "";
+        if (path.Equals("/play", StringComparison.OrdinalIgnoreCase)) return true;
+        var scope = ViewerUrlSigner.ScopeOf(path, null);
+        if (scope is null || !(path.EndsWith("/live.asf", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".m3u8", StringComparison.OrdinalIgnoreCase)))
+            return false;
+        var name = scope["/streams/".Length..^1];
+        var registry = http.RequestServices.GetService<StreamRegistry>();
+        if (registry is null || !registry.Streams.TryGetValue(name, out var stream)) return false;
+        return stream.OnDemand || registry.Hub(name) is { State: HubState.Idle };
+    }
+
+    /// <summary>A refused request: the status, message and Retry-After for <see cref="WriteRejectionAsync"/>.</summary>
+    private sealed class Refusal(int status, string reason) : RateLimitLease
+    {
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [StatusCode.Name, MetadataName.ReasonPhrase.Name, MetadataName.RetryAfter.Name];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = metadataName switch
+            {
+                _ when metadataName == StatusCode.Name => status,
+                _ when metadataName == MetadataName.ReasonPhrase.Name => reason,
+                _ when metadataName == MetadataName.RetryAfter.Name => RetryAfter,
+                _ => null,
+            };
+            return metadata is not null;
+        }
+    }
+
+    /// <summary>The per-client and per-stream permits of one admitted request, returned together.</summary>
+    private sealed class Both(RateLimitLease first, RateLimitLease second) : RateLimitLease
+    {
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                first.Dispose();
+                second.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
