@@ -4,7 +4,8 @@
 (function () {
   'use strict';
   var name = document.body.getAttribute('data-stream');
-  var playlist = 'index.m3u8';
+  // The page's own query (a signed URL's exp and sig, Gateway:Security:ViewerKeys) goes with every request it makes.
+  var playlist = 'index.m3u8' + location.search;
   var stateEl = document.getElementById('state');
   var errorEl = document.getElementById('error');
   var upstreamEl = document.getElementById('upstream');
@@ -26,17 +27,18 @@
     retryTimer = setTimeout(start, seconds * 1000);
   }
 
-  // The upstream side, from GET /streams.
+  // The upstream side, from GET /streams/{name}/status (GET /streams may need the admin key).
   function describeUpstream(s) {
     var words = { idle: 'idle (connects when someone watches)', connecting: 'connecting', playing: 'receiving', reconnecting: 'reconnecting' };
     var text = 'Upstream: ' + (words[s.state] || s.state);
     if (s.protocol) text += ' over ' + s.protocol.toUpperCase();
     text += ' · ' + s.viewers + (s.viewers === 1 ? ' viewer' : ' viewers');
+    if (s.adaptation && s.adaptation.enabled && s.adaptation.step >= 0) text += ' · smart streaming: ' + s.adaptation.current;
     if (s.lastError) text += ' · last problem: ' + s.lastError;
     return text;
   }
   function pollUpstream() {
-    fetch('../../streams', { cache: 'no-store' }).then(function (r) { return r.json(); }).then(function (doc) {
+    fetch('status' + location.search, { cache: 'no-store' }).then(function (r) { return r.json(); }).then(function (doc) {
       var s = (doc.streams || []).filter(function (x) { return x.name.toLowerCase() === name.toLowerCase(); })[0];
       upstreamEl.textContent = s ? describeUpstream(s) : 'Upstream: this stream is no longer configured.';
       status.upstream = s ? s.state : null;
