@@ -1,3 +1,4 @@
+using MmsGateway.Testing;
 using System.Collections.Concurrent;
 using System.Net;
 using MmsGateway.Mms.Client;

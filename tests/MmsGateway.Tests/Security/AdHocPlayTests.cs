@@ -1,3 +1,4 @@
+using MmsGateway.Testing;
 using System.Net;
 using MmsGateway.Asf;
 using MmsGateway.Tests.Streams;

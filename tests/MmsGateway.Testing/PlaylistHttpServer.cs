@@ -3,13 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace MmsGateway.Mms.Tests.Client;
+namespace MmsGateway.Testing;
 
 /// <summary>
 /// A plain web server on loopback for playlists and redirects: each path answers with a fixed status, optional
 /// Location and body; every request path is recorded. One request per connection (Connection: close).
 /// </summary>
-internal sealed class PlaylistHttpServer : IAsyncDisposable
+public sealed class PlaylistHttpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
