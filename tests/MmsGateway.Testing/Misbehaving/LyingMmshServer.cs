@@ -18,6 +18,9 @@ public enum MmshLie
 
     /// <summary><c>$D</c> chunks forever whose payloads are ten times the header's packet size.</summary>
     DataLargerThanPacketSize,
+
+    /// <summary>Describe's <c>$H</c> pieces never end: each says more follows (AFFlags 0x04, MS-WMSP 2.2.3.1.2).</summary>
+    HeaderNeverEnds,
 }
 
 /// <summary>
@@ -45,6 +48,18 @@ public static class LyingMmshServer
         var head = "HTTP/1.0 200 OK\r\nServer: Cougar/9.01.01.3814\r\nContent-Type: application/x-mms-framed\r\n" +
             "Cache-Control: no-cache\r\nPragma: no-cache,client-id=3120751,features=\"broadcast\",timeout=60000\r\n\r\n";
         await SendAsync(socket, Encoding.ASCII.GetBytes(head), ct).ConfigureAwait(false);
+        if (lie == MmshLie.HeaderNeverEnds)
+        {
+            // 32000-byte pieces: the header, then zeros. A client must stop at its header size limit.
+            var piece = new byte[32000];
+            asfHeader.AsSpan(0, Math.Min(asfHeader.Length, piece.Length)).CopyTo(piece);
+            for (uint location = 0; !ct.IsCancellationRequested; location++)
+            {
+                await SendAsync(socket, Chunk((byte)'H', location, 0x04, piece), ct).ConfigureAwait(false);
+                await Task.Delay(5, ct).ConfigureAwait(false);
+            }
+            return;
+        }
         await SendAsync(socket, Chunk((byte)'H', 0, 0x0C, asfHeader), ct).ConfigureAwait(false);
         if (!play)
         {
