@@ -57,7 +57,7 @@ public static class FuzzRun
             Running.TryRemove(thread, out _);
         }
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        tally.Add(input.Length, allocated, Stopwatch.GetElapsedTime(start), rejected);
+        tally.Add(input, allocated, Stopwatch.GetElapsedTime(start), rejected);
         Assert.True(allocated <= allocationBound,
             $"{tally.Parser}: {allocated} bytes allocated on a {input.Length}-byte input (bound {allocationBound})");
     }
@@ -90,7 +90,10 @@ public sealed class FuzzTally(string parser) : IDisposable
     public int PeakInputLength { get; private set; }
     public TimeSpan Slowest { get; private set; }
 
-    internal void Add(int inputLength, long allocated, TimeSpan elapsed, bool rejected)
+    /// <summary>The input of the slowest case, saved beside the report so a slow case can be timed again alone.</summary>
+    public byte[] SlowestInput { get; private set; } = [];
+
+    internal void Add(byte[] input, long allocated, TimeSpan elapsed, bool rejected)
     {
         lock (_gate)
         {
@@ -99,9 +102,13 @@ public sealed class FuzzTally(string parser) : IDisposable
             if (allocated > PeakAllocated)
             {
                 PeakAllocated = allocated;
-                PeakInputLength = inputLength;
+                PeakInputLength = input.Length;
             }
-            if (elapsed > Slowest) Slowest = elapsed;
+            if (elapsed > Slowest)
+            {
+                Slowest = elapsed;
+                SlowestInput = input;
+            }
         }
     }
 
@@ -110,6 +117,10 @@ public sealed class FuzzTally(string parser) : IDisposable
         if (Environment.GetEnvironmentVariable("MMSGW_FUZZ_REPORT") is not { Length: > 0 } report) return;
         var line = string.Create(CultureInfo.InvariantCulture,
             $"{Parser}\tseed={FuzzRun.Seed}\tcases={Count}\tformat-errors={Rejected}\tpeak-alloc={PeakAllocated}B(on {PeakInputLength}B input)\tslowest={Slowest.TotalMilliseconds:0.0}ms\tduration={_clock.Elapsed.TotalSeconds:0.0}s{Environment.NewLine}");
-        lock (ReportGate) File.AppendAllText(report, line);
+        lock (ReportGate)
+        {
+            File.AppendAllText(report, line);
+            File.WriteAllBytes($"{report}.{Parser}.slowest.bin", SlowestInput);
+        }
     }
 }
