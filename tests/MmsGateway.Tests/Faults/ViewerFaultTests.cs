@@ -147,6 +147,40 @@ public sealed class ViewerFaultTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_thousand_viewers_that_never_read_are_all_ended_by_the_hub_and_the_reading_one_stays()
+    {
+        // A ring of about 4.5 s: the stalled viewers fall a whole ring behind within seconds.
+        await using var gateway = await FaultGateway.WithVictimSourceAsync("mmst://nonexistent.invalid/none",
+            "--Gateway:RingBytes=262144", "--Gateway:SocketSendBufferBytes=16384", "--Kestrel:Limits:MaxResponseBufferSize=16384");
+        await using var bystander = BystanderViewer.Start(gateway.Http);
+        await bystander.AssertFlowingAsync(50_000);
+
+        var stalled = new List<TcpClient>();
+        try
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                var client = new TcpClient { ReceiveBufferSize = 4096 };
+                stalled.Add(client);
+                await client.ConnectAsync(gateway.Harness.BaseAddress.Host, gateway.Harness.BaseAddress.Port);
+                await client.GetStream().WriteAsync(LiveRequest);
+            }
+
+            var clock = Stopwatch.StartNew();
+            int viewers;
+            while ((viewers = await ViewersAsync(gateway)) > 1 && clock.Elapsed < TimeSpan.FromSeconds(90)) await Task.Delay(500);
+            output.WriteLine($"stalled viewers ended: {viewers} viewer(s) left after {clock.Elapsed.TotalSeconds:0.0} s");
+            Assert.Equal(1, viewers); // the bystander
+            Assert.True(await gateway.Harness.MetricAsync("mmsgw_dropped_packets_total", "reason=\"slow-viewer\"") > 0);
+            await bystander.AssertFlowingAsync(bystander.Bytes + 100_000);
+        }
+        finally
+        {
+            foreach (var c in stalled) c.Dispose();
+        }
+    }
+
     private static async Task<int> ViewersAsync(FaultGateway gateway)
     {
         using var document = System.Text.Json.JsonDocument.Parse(await gateway.Http.GetStringAsync("/streams"));
