@@ -67,6 +67,13 @@ internal sealed partial class MmstSession : IMmsSession
     private UInt128 _earlierPlayIncarnations0;
     private UInt128 _earlierPlayIncarnations1;
     private long _stalePackets;
+
+    /// <summary>
+    /// When the current run of dropped data packets (wrong play incarnation) began, 0 when the last PDU was usable.
+    /// Bytes keep the receive deadline alive, so a server sending nothing but unusable packets (garbage whose
+    /// incarnation byte happens to differ) would otherwise look alive forever while no packet reaches the caller.
+    /// </summary>
+    private long _unusableSince;
     private volatile bool _disposed;
 
     // MMSU only.
@@ -609,6 +616,7 @@ internal sealed partial class MmstSession : IMmsSession
             MmsDataPacketHeader data = pdu.DataHeader;
             if (data.PlayIncarnation == (byte)_playIncarnation && _state == ReadState.Playing)
             {
+                _unusableSince = 0;
                 result = MmsReadResult.ForPacket(Repad(pdu.Payload, MmsClientStep.Read), data.LocationId);
                 return ReadAction.Packet;
             }
@@ -630,8 +638,11 @@ internal sealed partial class MmstSession : IMmsSession
 
             // An earlier play incarnation (before a seek) or packet-pair filler (§1.6.5): drop it.
             Interlocked.Increment(ref _stalePackets);
+            CheckUnusableRun();
             return ReadAction.Continue;
         }
+
+        _unusableSince = 0;
 
         if (HandleAcknowledgement(pdu)) return ReadAction.Continue;
         switch (pdu.MessageId)
@@ -674,6 +685,24 @@ internal sealed partial class MmstSession : IMmsSession
                 LogIgnored(_logger, Url, (uint)pdu.MessageId);
                 return ReadAction.Continue;
         }
+    }
+
+    /// <summary>
+    /// Ends the session when nothing but dropped data packets has arrived for a whole read deadline: what follows a
+    /// seek is dropped for a moment only, a stream of them is a broken server (random bytes framed as data).
+    /// </summary>
+    private void CheckUnusableRun()
+    {
+        long now = _time.GetTimestamp();
+        if (_unusableSince == 0)
+        {
+            _unusableSince = now;
+            return;
+        }
+
+        if (_time.GetElapsedTime(_unusableSince, now) < _options.ReadTimeout) return;
+        throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Read, Url, string.Create(CultureInfo.InvariantCulture,
+            $"no usable data from {Endpoint} for {_options.ReadTimeout.TotalSeconds:0.#} s: only data packets of another play incarnation ({StalePackets} dropped)"));
     }
 
     /// <summary>ReportStreamSwitch and ReportStartedPlaying arriving during playback: check hr, nothing else.</summary>
