@@ -194,9 +194,6 @@ public static partial class MmsConnector
             }
             else
             {
-                // The download goes through the fetcher's HttpClient, which applies the policy to the connection and
-                // to every redirect when it finds it here (PlainAsfSession does not carry the options to it).
-                using IDisposable scope = MmsPlaylistFetcher.UsePolicy(context.Options.EndpointPolicy);
                 session = await PlainAsfSession.OpenHttpAsync(url, context.Options, cancellationToken).ConfigureAwait(false);
             }
 

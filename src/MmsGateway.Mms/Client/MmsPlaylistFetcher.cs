@@ -18,8 +18,8 @@ internal static class MmsPlaylistFetcher
     private const int MediaPrefix = 64 * 1024;
 
     /// <summary>
-    /// Shared with <see cref="PlainAsfSession"/>. Requests that carry an <see cref="IMmsEndpointPolicy"/> (in their
-    /// options, or from <see cref="UsePolicy"/>) go through a separate connection pool whose every connection is made
+    /// Shared with <see cref="PlainAsfSession"/>. Requests that carry an <see cref="IMmsEndpointPolicy"/> in their
+    /// options go through a separate connection pool whose every connection is made
     /// to a resolved and checked address, and whose redirects are followed here, each hop checked.
     /// </summary>
     internal static readonly HttpClient Http = new(new PolicyRoutingHandler())
@@ -29,19 +29,6 @@ internal static class MmsPlaylistFetcher
 
     /// <summary>The policy a request is subject to (set by the fetcher, read by the guarded pool's connect callback).</summary>
     internal static readonly HttpRequestOptionsKey<IMmsEndpointPolicy> PolicyKey = new("MmsGateway.EndpointPolicy");
-
-    private static readonly AsyncLocal<IMmsEndpointPolicy?> AmbientPolicy = new();
-
-    /// <summary>
-    /// Makes <see cref="Http"/> requests sent from this async flow subject to <paramref name="policy"/> until disposed:
-    /// the bridge for <see cref="PlainAsfSession.OpenHttpAsync"/>, which builds its request without the options.
-    /// </summary>
-    internal static IDisposable UsePolicy(IMmsEndpointPolicy? policy)
-    {
-        IMmsEndpointPolicy? previous = AmbientPolicy.Value;
-        AmbientPolicy.Value = policy;
-        return new PolicyScope(previous);
-    }
 
     /// <summary>The playlist extensions resolved before any protocol is tried (protocol.md §6.1, §7.1).</summary>
     private static readonly string[] PlaylistExtensions = [".asx", ".wax", ".wvx", ".wmx", ".nsc"];
@@ -160,11 +147,6 @@ internal static class MmsPlaylistFetcher
     private static bool IsMedia(ReadOnlySpan<byte> start) =>
         (start.Length >= 16 && new Guid(start[..16]) == AsfGuids.Header) || (start.Length > 0 && (start[0] & 0x7F) == '$');
 
-    private sealed class PolicyScope(IMmsEndpointPolicy? previous) : IDisposable
-    {
-        public void Dispose() => AmbientPolicy.Value = previous;
-    }
-
     /// <summary>
     /// Sends a request without a policy through an ordinary pool (redirects followed by the handler), and one with a
     /// policy through the guarded pool: each redirect hop checked with <see cref="IMmsEndpointPolicy.CheckUrl"/> here,
@@ -195,7 +177,7 @@ internal static class MmsPlaylistFetcher
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            IMmsEndpointPolicy? policy = request.Options.TryGetValue(PolicyKey, out IMmsEndpointPolicy? set) ? set : AmbientPolicy.Value;
+            IMmsEndpointPolicy? policy = request.Options.TryGetValue(PolicyKey, out IMmsEndpointPolicy? set) ? set : null;
             if (policy is null) return await _open.SendAsync(request, cancellationToken).ConfigureAwait(false);
             for (int hop = 0; ; hop++)
             {

@@ -78,6 +78,8 @@ internal sealed class PlainAsfSession : IMmsSession
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.UserAgent.Add(new ProductInfoHeaderValue("MmsGateway", "1.0"));
+            // The fetcher's client checks the connection and every redirect against the policy it finds here.
+            if (options.EndpointPolicy is { } policy) request.Options.Set(MmsPlaylistFetcher.PolicyKey, policy);
             response = await MmsPlaylistFetcher.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token)
                 .ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
