@@ -121,7 +121,8 @@ internal sealed partial class MmshSession : IMmsSession
     /// <summary>The server-assigned session id (Pragma client-id).</summary>
     public uint? ClientId => _clientId;
 
-    private string HostHeader => MmsUrl.Format(_host, _port);
+    /// <summary>The URL's own name, not the address connected to (which the endpoint policy may have pinned).</summary>
+    private string HostHeader => MmsUrl.Format(Url.DnsSafeHost, _port);
 
     public static async Task<MmshSession> ConnectAsync(Uri url, string host, int port, MmsClientOptions options,
         Guid clientGuid, ILogger logger, CancellationToken cancellationToken)

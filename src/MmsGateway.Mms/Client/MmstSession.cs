@@ -319,7 +319,7 @@ internal sealed partial class MmstSession : IMmsSession
 
         // 1. Connect → ReportConnectedEX (§1.5.1, §1.5.2). The subscriber name carries a stable client GUID.
         string subscriber = string.Create(CultureInfo.InvariantCulture,
-            $"NSPlayer/{_options.PlayerVersion}; {{{_clientGuid:D}}}; Host: {_host}");
+            $"NSPlayer/{_options.PlayerVersion}; {{{_clientGuid:D}}}; Host: {Url.DnsSafeHost}");
         await SendAsync(ConnectMessage.Create(subscriber), MmsClientStep.Handshake, Remaining(deadline),
             cancellationToken).ConfigureAwait(false);
         MmstPdu pdu = await ExpectAsync(MmsClientStep.Handshake, deadline, MmstMessageId.ReportConnectedEx,
