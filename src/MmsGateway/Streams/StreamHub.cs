@@ -39,6 +39,9 @@ public sealed partial class StreamHub : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _firstViewer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<HubStream> _streamReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completed when a connect attempt fails before the stream ever played: waiting viewers get the error now.</summary>
+    private TaskCompletionSource _attemptFailed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _supervisor = Task.CompletedTask;
     private int _version;
     private long _lastViewerLeft = long.MaxValue;
@@ -98,12 +101,18 @@ public sealed partial class StreamHub : IAsyncDisposable
     public async Task<HubViewer> AttachAsync(string output, AsfStreamSet wantedVideo, CancellationToken cancellationToken)
     {
         Task<HubStream> ready;
+        Task failed;
         lock (_gate)
         {
             _firstViewer.TrySetResult();
             ready = _streamReady.Task;
+            failed = _attemptFailed.Task;
         }
-        var stream = await ready.WaitAsync(FirstHeaderTimeout, _time, cancellationToken).ConfigureAwait(false);
+        // A stream that has never played answers a viewer with the first failed attempt's error at once, rather than
+        // after the whole header timeout; one that played before keeps its viewers waiting through the reconnect.
+        var first = await Task.WhenAny(ready, failed).WaitAsync(FirstHeaderTimeout, _time, cancellationToken).ConfigureAwait(false);
+        if (first != ready) throw new TimeoutException(LastError ?? "the upstream could not be reached");
+        var stream = await ready.ConfigureAwait(false);
         lock (_gate)
         {
             stream = Current ?? stream;
@@ -159,6 +168,14 @@ public sealed partial class StreamHub : IAsyncDisposable
             catch (Exception e) when (e is MmsClientException or IOException or Mms.MmsProtocolException or AsfFormatException or InvalidOperationException or TimeoutException)
             {
                 LastError = e.Message;
+                lock (_gate)
+                {
+                    if (Current is null)
+                    {
+                        _attemptFailed.TrySetResult();
+                        _attemptFailed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                }
                 failures++;
                 Reconnects++;
                 _metrics.UpstreamReconnect(Name);

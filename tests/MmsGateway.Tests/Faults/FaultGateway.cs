@@ -52,8 +52,15 @@ public sealed class FaultGateway : IAsyncDisposable
         return gateway;
     }
 
+    /// <summary>
+    /// The victim stream, and limits above the thousand connections some fault tests open from this one address (the
+    /// per-client and per-stream limits would otherwise answer 429 and 503 first, which Security/LimitsTests covers).
+    /// </summary>
     private static string[] VictimConfiguration(string source) =>
-        [$"--Gateway:Streams:victim:Source={source}", "--Gateway:Streams:victim:AlwaysOn=true"];
+    [
+        $"--Gateway:Streams:victim:Source={source}", "--Gateway:Streams:victim:AlwaysOn=true",
+        "--Gateway:Security:MaxConcurrentRequestsPerClient=5000", "--Gateway:Security:MaxViewersPerStream=5000",
+    ];
 
     /// <summary>Starts the victim origin again on the same ports (after <see cref="StopVictimOriginAsync"/>).</summary>
     public async Task RestartVictimOriginAsync() => VictimOrigin = await OriginServer.StartAsync(_victimOptions!);
