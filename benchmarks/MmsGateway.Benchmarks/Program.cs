@@ -10,6 +10,7 @@ if (args.Length > 0)
         case "first-byte": return await FirstByteLatency.RunAsync(args[1..]);
         case "hls-latency": return await HlsLatency.RunAsync(args[1..]);
         case "fanout": return await FanOut.RunAsync(args[1..]);
+        case "remux": return await RemuxRace.RunAsync(args[1..]);
     }
 }
 BenchmarkSwitcher.FromAssembly(typeof(PacketFilterBenchmarks).Assembly).Run(args);
