@@ -11,6 +11,7 @@ if (args.Length > 0)
         case "hls-latency": return await HlsLatency.RunAsync(args[1..]);
         case "fanout": return await FanOut.RunAsync(args[1..]);
         case "remux": return await RemuxRace.RunAsync(args[1..]);
+        case "soak": return await Soak.RunAsync(args[1..]);
     }
 }
 BenchmarkSwitcher.FromAssembly(typeof(PacketFilterBenchmarks).Assembly).Run(args);
