@@ -27,10 +27,12 @@ public sealed class ChildProcess : IDisposable
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string logDirectory)
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string logDirectory,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments) info.ArgumentList.Add(a);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
         var log = Path.Combine(logDirectory, $"{name}.log");
         var writer = new StreamWriter(log, append: true) { AutoFlush = true };

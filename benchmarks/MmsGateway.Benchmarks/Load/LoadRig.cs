@@ -50,14 +50,26 @@ public sealed class LoadRig(string file, string workDirectory)
     }
 
     /// <summary>The gateway reading the origin's MMSH URL, always on, serving on <paramref name="port"/>.</summary>
-    public async Task<ChildProcess> StartGatewayAsync(int port, int originHttpPort, params string[] extra)
+    public Task<ChildProcess> StartGatewayAsync(int port, int originHttpPort, params string[] extra) =>
+        StartGatewayAsync(port, originHttpPort, null, extra);
+
+    /// <summary>
+    /// The runtime settings of the <c>gateway-tuned</c> fan-out row: thread-pool workers that block at once instead of
+    /// spinning (sched_yield) when the queue runs dry, which is most of the time for a fan-out of paced packets.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> TunedEnvironment = new Dictionary<string, string>
+    {
+        ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+    };
+
+    public async Task<ChildProcess> StartGatewayAsync(int port, int originHttpPort, IReadOnlyDictionary<string, string>? environment, params string[] extra)
     {
         var gateway = ChildProcess.Start("gateway", "dotnet",
         [
             GatewayDll(), "serve", "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning",
             "--Gateway:Demo=false", $"--Gateway:Streams:{ChannelName}:Source=mmsh://127.0.0.1:{originHttpPort}/{ChannelName}",
             $"--Gateway:Streams:{ChannelName}:AlwaysOn=true", .. extra,
-        ], WorkDirectory);
+        ], WorkDirectory, environment);
         await ChildProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(30), gateway);
         return gateway;
     }
