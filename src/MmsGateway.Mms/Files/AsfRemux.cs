@@ -1,4 +1,5 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using MmsGateway.Asf;
 
 namespace MmsGateway.Mms.Files;
@@ -9,7 +10,7 @@ namespace MmsGateway.Mms.Files;
 /// <remarks>
 /// Built for speed on large files (benchmarks/README.md, "Remux"): the input is read in 1 MiB runs of whole packets
 /// (sequential-scan hint), each run is filtered in place (one parse per packet, shared by the filter and the index)
-/// and handed to a writer thread, so reading and writing overlap on two cores. Four buffers circulate between the
+/// and handed to a dedicated writer thread, so reading and writing overlap on two cores. Four buffers circulate between the
 /// two sides; nothing is allocated per packet. The Simple Index is built on the way and appended at the end, and the
 /// header is patched in place: no second pass over the data.
 /// </remarks>
@@ -27,46 +28,53 @@ public static class AsfRemux
         await writer.WriteHeaderAsync(cancellationToken).ConfigureAwait(false);
 
         var runLength = Math.Max(1, RunBytes / input.PacketSize) * input.PacketSize;
-        var free = Channel.CreateBounded<byte[]>(Buffers);
-        var full = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(Buffers) { SingleReader = true, SingleWriter = true });
-        for (var i = 0; i < Buffers; i++) free.Writer.TryWrite(GC.AllocateUninitializedArray<byte>(runLength));
+        using var free = new BlockingCollection<byte[]>(Buffers);
+        using var full = new BlockingCollection<(byte[] Buffer, int Length)>(Buffers);
+        for (var i = 0; i < Buffers; i++) free.Add(GC.AllocateUninitializedArray<byte>(runLength), cancellationToken);
 
-        var writing = Task.Run(async () =>
+        // A dedicated thread, not the thread pool: a hand-off per megabyte through pool tasks made the idle workers
+        // spin (sched_yield) for longer than the copy itself took.
+        ExceptionDispatchInfo? writeError = null;
+        var writing = new Thread(() =>
         {
             try
             {
-                await foreach (var (buffer, length) in full.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                foreach (var (buffer, length) in full.GetConsumingEnumerable(cancellationToken))
                 {
                     output.Write(buffer, 0, length);
-                    free.Writer.TryWrite(buffer);
+                    free.Add(buffer, cancellationToken);
                 }
+            }
+            catch (Exception e)
+            {
+                writeError = ExceptionDispatchInfo.Capture(e);
             }
             finally
             {
                 // Ends the reading side's wait for a buffer when writing fails (a full disk); the error surfaces below.
-                free.Writer.TryComplete();
+                free.CompleteAdding();
             }
-        }, cancellationToken);
+        }) { Name = "asf-remux-writer", IsBackground = true };
+        writing.Start();
 
         try
         {
             for (long next = 0; next < input.PacketCount;)
             {
-                if (!await free.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false)) break;
-                if (!free.Reader.TryRead(out var buffer)) continue;
+                if (!free.TryTake(out var buffer, Timeout.Infinite, cancellationToken)) break;
                 var count = input.ReadPackets(next, buffer);
                 next += count;
                 var length = writer.FilterInPlace(buffer, count);
-                await full.Writer.WriteAsync((buffer, length), cancellationToken).ConfigureAwait(false);
+                full.Add((buffer, length), cancellationToken);
             }
         }
         finally
         {
-            full.Writer.TryComplete();
+            full.CompleteAdding();
             // The output stays open until the writer is done with it, also when the reading side failed.
-            await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            writing.Join();
         }
-        await writing.ConfigureAwait(false);
+        writeError?.Throw();
 
         var fp = input.Header.FileProperties;
         await writer.CompleteAsync(fp.PlayDuration, fp.SendDuration, cancellationToken).ConfigureAwait(false);

@@ -16,8 +16,8 @@ namespace MmsGateway.Outputs;
 /// it catches up; a viewer a whole ring behind is ended by the hub. Nobody else waits for it.
 /// </summary>
 /// <remarks>
-/// The fan-out fast path (benchmarks/README.md, "Fan-out"): all viewers with the same flush interval share one
-/// <see cref="FlushClock"/>, so a thousand viewers cost one timer, wake together once per interval and write
+/// The fan-out fast path (benchmarks/README.md, "Fan-out"): viewers with the same flush interval share a few
+/// <see cref="FlushClock"/>s, so a thousand viewers cost eight timers, wake in groups once per interval and write
 /// everything new in one flush each; a viewer whose filter passes every packet unchanged (all streams, no thinning,
 /// synchronised) copies ring slots straight into the pipe without parsing them; nothing is allocated per packet.
 /// </remarks>
@@ -26,7 +26,15 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
     /// <summary>Most bytes written before a flush: bounds the pipe memory of a viewer catching up.</summary>
     private const int BatchBytes = 64 * 1024;
 
-    private static readonly ConcurrentDictionary<TimeSpan, FlushClock> Clocks = new();
+    /// <summary>
+    /// Clocks per flush interval. Viewers are spread over a few clocks, each started when first needed (so at its own
+    /// phase): the writes of a large audience come in several smaller bursts per interval rather than one, which
+    /// keeps the response buffers in flight at once, and so the memory pool's high-water mark, a fraction as large.
+    /// </summary>
+    private const int ClocksPerInterval = 8;
+
+    private static readonly ConcurrentDictionary<(TimeSpan Interval, int Phase), FlushClock> Clocks = new();
+    private static int _nextPhase;
 
     public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
     {
@@ -49,7 +57,8 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         {
             var thinning = ThinningLevel.Full;
             var passThrough = false;
-            var clock = flushInterval > TimeSpan.Zero ? Clocks.GetOrAdd(flushInterval, static i => new FlushClock(i)) : null;
+            var phase = (int)((uint)Interlocked.Increment(ref _nextPhase) % ClocksPerInterval);
+            var clock = flushInterval > TimeSpan.Zero ? Clocks.GetOrAdd((flushInterval, phase), static k => new FlushClock(k.Interval)) : null;
             while (!ct.IsCancellationRequested)
             {
                 await viewer.WaitAsync(ct).ConfigureAwait(false);
