@@ -18,7 +18,7 @@ internal static class RecordCommand
 {
     public static Command Create()
     {
-        var target = new Argument<string>("url") { Description = "An mms://, mmst://, mmsu://, mmsh:// or http:// URL, or a playlist (.asx, .wax, .nsc)." };
+        var target = new Argument<string>("url") { Description = "An mms://, mmst://, mmsu://, mmsh:// or http:// URL, a playlist (.asx, .wax, .nsc), or a local ASF file (copied directly)." };
         var output = new Option<string>("--output", "-o") { Description = "The ASF file to write (an existing partial recording of the same on-demand content is resumed).", Required = true };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of content." };
         var maxBitrate = new Option<long?>("--max-bitrate") { Description = "Take audio first, then the best video stream that fits (bits/s)." };
