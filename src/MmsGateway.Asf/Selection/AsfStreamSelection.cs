@@ -59,6 +59,20 @@ public sealed class AsfStreamSelection
         }
     }
 
+    /// <summary>
+    /// True when <see cref="Apply"/> would return every packet carrying only <paramref name="carried"/> unchanged: no
+    /// stream waits for its clean start and each carried stream is delivered in full. A caller may then skip the
+    /// per-packet parse (the live fan-out fast path); it must ask again after <see cref="Select"/> or
+    /// <see cref="Resynchronize"/>.
+    /// </summary>
+    public bool PassesUnchanged(AsfStreamSet carried)
+    {
+        if (!_waitingForStart.IsEmpty) return false;
+        for (var n = 1; n < 128; n++)
+            if (carried.Contains(n) && _levels[n] != ThinningLevel.Full) return false;
+        return true;
+    }
+
     public ThinningLevel LevelOf(int stream) => stream is > 0 and < 128 ? _levels[stream] : ThinningLevel.Off;
 
     /// <summary>

@@ -40,9 +40,10 @@ public sealed class AsfFile : IDisposable
 
     public int PacketSize => Header.PacketSize;
 
-    public static AsfFile Open(string path)
+    /// <summary>Opens <paramref name="path"/>; <paramref name="sequential"/> hints the kernel to read ahead (a whole-file copy).</summary>
+    public static AsfFile Open(string path, bool sequential = false)
     {
-        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, sequential ? FileOptions.SequentialScan : FileOptions.RandomAccess);
         try
         {
             return Read(handle, path);
@@ -153,6 +154,18 @@ public sealed class AsfFile : IDisposable
             if (n == 0) throw new AsfFormatException("Data", offset + total, "file ended inside a packet");
             total += n;
         }
+        return count;
+    }
+
+    /// <summary>Synchronous <see cref="ReadPacketsAsync"/> for a copy loop on its own thread (no task per read).</summary>
+    public int ReadPackets(long firstIndex, Span<byte> destination)
+    {
+        var count = (int)Math.Min(destination.Length / PacketSize, PacketCount - firstIndex);
+        if (count <= 0) return 0;
+        var target = destination[..(count * PacketSize)];
+        var offset = DataStart + firstIndex * PacketSize;
+        var read = ReadFully(_handle, target, offset);
+        if (read < target.Length) throw new AsfFormatException("Data", offset + read, "file ended inside a packet");
         return count;
     }
 

@@ -128,19 +128,74 @@ public sealed class AsfFileWriter : IAsyncDisposable
         return _output.WriteAsync(bytes, cancellationToken);
     }
 
+    /// <summary>
+    /// The bulk form of <see cref="WritePacketAsync"/> for a file-to-file copy: filters <paramref name="count"/>
+    /// full-size packets held back to back in <paramref name="packets"/> in place, moving the survivors to the front,
+    /// and tracks them for the index and durations, without writing anything. Returns the bytes to write (a whole
+    /// number of packets). Each packet is parsed once (filter and index share the parse) and nothing is allocated.
+    /// </summary>
+    public int FilterInPlace(Span<byte> packets, int count)
+    {
+        if (_headerLength < 0) throw new InvalidOperationException("write the header first");
+        Span<AsfPayload> payloads = stackalloc AsfPayload[AsfPacketParser.MaxPayloads];
+        Span<bool> keep = stackalloc bool[AsfPacketParser.MaxPayloads];
+        var kept = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var packet = packets.Slice(i * _packetSize, _packetSize);
+            var header = AsfPacketParser.Parse(packet, _packetSize, payloads);
+            var flags = keep[..header.PayloadCount];
+            var destination = packets.Slice(kept * _packetSize, _packetSize);
+            if (_filter)
+            {
+                for (var k = 0; k < flags.Length; k++) flags[k] = _keep.Contains(payloads[k].StreamNumber);
+                switch (AsfPacketWriter.Rebuild(packet, header, payloads[..header.PayloadCount], flags, _packetSize, _scratch))
+                {
+                    case AsfPacketFilterResult.Empty:
+                        PacketsDropped++;
+                        continue;
+                    case AsfPacketFilterResult.Rebuilt:
+                        _scratch.AsSpan(0, _packetSize).CopyTo(destination);
+                        break;
+                    default:
+                        if (kept != i) packet.CopyTo(destination);
+                        break;
+                }
+            }
+            else
+            {
+                flags.Fill(true);
+            }
+            // A rebuilt packet keeps the payload headers and the packet's send time and duration of its survivors.
+            Track(header, payloads[..header.PayloadCount], flags);
+            PacketsWritten++;
+            kept++;
+        }
+        return kept * _packetSize;
+    }
+
     /// <summary>Index entries of the indexed stream, and the times the durations come from.</summary>
     private void Track(ReadOnlySpan<byte> packet)
     {
         Span<AsfPayload> payloads = stackalloc AsfPayload[AsfPacketParser.MaxPayloads];
         var header = AsfPacketParser.Parse(packet, _packetSize, payloads);
+        Span<bool> all = stackalloc bool[header.PayloadCount];
+        all.Fill(true);
+        Track(header, payloads[..header.PayloadCount], all);
+    }
+
+    private void Track(in AsfPacket header, ReadOnlySpan<AsfPayload> payloads, ReadOnlySpan<bool> written)
+    {
         if (PacketsWritten == 0 || header.SendTime < _firstSendTime) _firstSendTime = header.SendTime;
         if (header.SendTime >= _lastSendTime)
         {
             _lastSendTime = header.SendTime;
             _lastDuration = header.Duration;
         }
-        foreach (var p in payloads[..header.PayloadCount])
+        for (var i = 0; i < payloads.Length; i++)
         {
+            if (!written[i]) continue;
+            var p = payloads[i];
             if (p.StreamNumber == _indexedStream)
                 _index.AddPayload((uint)PacketsWritten, p.MediaObjectNumber, p.IsKeyFrame, p.StartsMediaObject, p.PresentationTime);
             if (p.ReplicatedDataLength >= 8 || p.IsCompressed)

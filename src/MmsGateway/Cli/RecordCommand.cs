@@ -18,7 +18,7 @@ internal static class RecordCommand
 {
     public static Command Create()
     {
-        var target = new Argument<string>("url") { Description = "An mms://, mmst://, mmsu://, mmsh:// or http:// URL, or a playlist (.asx, .wax, .nsc)." };
+        var target = new Argument<string>("url") { Description = "An mms://, mmst://, mmsu://, mmsh:// or http:// URL, a playlist (.asx, .wax, .nsc), or a local ASF file (copied directly)." };
         var output = new Option<string>("--output", "-o") { Description = "The ASF file to write (an existing partial recording of the same on-demand content is resumed).", Required = true };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of content." };
         var maxBitrate = new Option<long?>("--max-bitrate") { Description = "Take audio first, then the best video stream that fits (bits/s)." };
@@ -36,6 +36,8 @@ internal static class RecordCommand
             MmsClientOptions options;
             AsfRecordOptions record;
             Uri url;
+            if (LocalAsfFile(source) is { } file)
+                return await RemuxFileAsync(file, path, parse.GetValue(streams), parse.GetValue(maxBitrate), parse.GetValue(duration), cancellationToken).ConfigureAwait(false);
             try
             {
                 if (!SourceArguments.TryGetUrl(source, out url))
@@ -95,6 +97,51 @@ internal static class RecordCommand
             }
         });
         return command;
+    }
+
+    /// <summary>A local ASF file (a path or a <c>file:</c> URL, not a playlist): copied directly, no MMS session.</summary>
+    private static string? LocalAsfFile(string source)
+    {
+        var path = source.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.IsFile
+            ? uri.LocalPath
+            : source;
+        if (path.Contains("://", StringComparison.Ordinal) || !File.Exists(path)) return null;
+        return SourceArguments.TryGetUrl(path, out _) ? null : path; // playlists go through the connector
+    }
+
+    /// <summary>
+    /// <c>record FILE.asf -o OUT.asf --streams LIST</c>: the file-to-file copy (<see cref="AsfRemux"/>), keeping the
+    /// chosen streams, indexed, at disk speed (benchmarks/README.md, "Remux").
+    /// </summary>
+    private static async Task<int> RemuxFileAsync(string input, string output, string? streams, long? maxBitrate, double? duration, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (duration is not null) throw new ArgumentException("--duration applies to streams, not to a local file copy");
+            if (maxBitrate is <= 0) throw new ArgumentException("--max-bitrate must be a positive number of bits per second");
+            int[]? keep = ParseStreams(streams);
+            if (keep is not null && maxBitrate is not null) throw new ArgumentException("--streams and --max-bitrate exclude each other");
+            if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new ArgumentException("the output must not be the input file");
+            AsfHeader header;
+            using (var file = AsfFile.Open(input)) header = file.Header;
+            var selected = AsfStreamSet.Of(Selection(header, keep, maxBitrate).Where(s => s.ThinningLevel != StreamSelection.Off).Select(s => s.StreamNumber));
+            var result = await AsfRemux.RemuxAsync(input, output, selected, cancellationToken).ConfigureAwait(false);
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{output}: {result.PacketsWritten} packets of {result.PacketsRead} ({result.PacketsDropped} held only dropped streams), streams {selected}, from {input}"));
+            return 0;
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(e.Message, 2);
+        }
+        catch (OperationCanceledException)
+        {
+            return Fail($"{input}: interrupted", 130);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or AsfFormatException)
+        {
+            return Fail($"{input}: {e.Message.ReplaceLineEndings(" ")}");
+        }
     }
 
     private static int Fail(string line, int code = 1)

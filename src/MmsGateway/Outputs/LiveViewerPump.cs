@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Packets;
@@ -13,9 +15,26 @@ namespace MmsGateway.Outputs;
 /// for itself alone — past half the ring only video key frames, past three quarters no video — and recovers when
 /// it catches up; a viewer a whole ring behind is ended by the hub. Nobody else waits for it.
 /// </summary>
+/// <remarks>
+/// The fan-out fast path (benchmarks/README.md, "Fan-out"): viewers with the same flush interval share a few
+/// <see cref="FlushClock"/>s, so a thousand viewers cost eight timers, wake in groups once per interval and write
+/// everything new in one flush each; a viewer whose filter passes every packet unchanged (all streams, no thinning,
+/// synchronised) copies ring slots straight into the pipe without parsing them; nothing is allocated per packet.
+/// </remarks>
 public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFraming framing, AsfStreamSet streams, GatewayMetrics metrics, TimeSpan flushInterval)
 {
+    /// <summary>Most bytes written before a flush: bounds the pipe memory of a viewer catching up.</summary>
     private const int BatchBytes = 64 * 1024;
+
+    /// <summary>
+    /// Clocks per flush interval. Viewers are spread over a few clocks, each started when first needed (so at its own
+    /// phase): the writes of a large audience come in several smaller bursts per interval rather than one, which
+    /// keeps the response buffers in flight at once, and so the memory pool's high-water mark, a fraction as large.
+    /// </summary>
+    private const int ClocksPerInterval = 8;
+
+    private static readonly ConcurrentDictionary<(TimeSpan Interval, int Phase), FlushClock> Clocks = new();
+    private static int _nextPhase;
 
     public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
     {
@@ -26,88 +45,107 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         selection.Select(streams.Numbers.Select(n => (0xFFFF, n, ThinningLevel.Full)), unlistedOff: true);
         selection.Resynchronize();
         var video = ViewerStreams.Video(header, streams);
+        var carried = header.AllStreams;
 
         framing.WriteHeader(output, AsfHeaderWriter.Write(header, streams, new AsfDataLayout.Broadcast()));
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, viewer.Closed);
         var ct = linked.Token;
-        var scratch = new byte[ring.PacketSize];
-        var thinning = ThinningLevel.Full;
-        // Coalescing: after a wake-up, wait out the flush interval so the packets published meanwhile go out in the
-        // same write. The timer is made once per viewer; its waits allocate nothing.
-        using var coalesce = flushInterval > TimeSpan.Zero ? new PeriodicTimer(flushInterval) : null;
-        AsfPayloadPacker? packer = null;
-        byte[]? source = null;
-        uint lastSequence = 0;
-        while (!ct.IsCancellationRequested)
+        var scratch = ArrayPool<byte>.Shared.Rent(ring.PacketSize);
+        try
         {
-            await viewer.WaitAsync(ct).ConfigureAwait(false);
-            if (coalesce is not null) await coalesce.WaitForNextTickAsync(ct).ConfigureAwait(false);
-            var published = ring.Published;
-            if (viewer.Cursor > published) continue;
-
-            var level = Thinning(thinning, published - viewer.Cursor + 1, ring.Capacity);
-            if (level != thinning && !video.IsEmpty)
+            var thinning = ThinningLevel.Full;
+            var passThrough = false;
+            var phase = (int)((uint)Interlocked.Increment(ref _nextPhase) % ClocksPerInterval);
+            var clock = flushInterval > TimeSpan.Zero ? Clocks.GetOrAdd((flushInterval, phase), static k => new FlushClock(k.Interval)) : null;
+            AsfPayloadPacker? packer = null;
+            byte[]? source = null;
+            uint lastSequence = 0;
+            while (!ct.IsCancellationRequested)
             {
-                thinning = level;
-                selection.Select(video.Numbers.Select(v => (0xFFFF, v, thinning)), unlistedOff: false);
-            }
+                await viewer.WaitAsync(ct).ConfigureAwait(false);
+                // Coalescing: wait for the shared tick so the packets published meanwhile go out in the same write. The
+                // tick comes within one interval, so cancellation is seen at the latest then (no per-wait registration).
+                if (clock is not null) await clock.NextTick().ConfigureAwait(false);
+                while (!ct.IsCancellationRequested)
+                {
+                    var published = ring.Published;
+                    if (viewer.Cursor > published) break;
 
-            long bytes = 0, thinned = 0;
-            if (thinning == ThinningLevel.Full && packer is { HasPending: true }) bytes += Emit(output, packer, lastSequence);
-            while (viewer.Cursor <= published && bytes < BatchBytes)
-            {
-                if (thinning != ThinningLevel.Full)
-                {
-                    // Thinned: the surviving payloads are packed into fresh packets, so fewer bytes go out (see AsfPayloadPacker).
-                    packer ??= new AsfPayloadPacker(ring.PacketSize);
-                    source ??= new byte[ring.PacketSize];
-                    if (!ring.TryCopy(viewer.Cursor, source, out var thinEntry))
+                    var level = Thinning(thinning, published - viewer.Cursor + 1, ring.Capacity);
+                    if (level != thinning && !video.IsEmpty)
                     {
-                        if (viewer.Cursor < ring.Oldest) return;
-                        break;
+                        thinning = level;
+                        selection.Select(video.Numbers.Select(v => (0xFFFF, v, thinning)), unlistedOff: false);
+                        passThrough = false;
                     }
-                    viewer.Cursor++;
-                    lastSequence = (uint)thinEntry.Sequence;
-                    var filtered = selection.Apply(source.AsSpan(0, thinEntry.Length), scratch);
-                    if (filtered == AsfPacketFilterResult.Empty)
+
+                    long bytes = 0, thinned = 0;
+                    if (thinning == ThinningLevel.Full && packer is { HasPending: true }) bytes += Emit(output, packer, lastSequence);
+                    while (viewer.Cursor <= published && bytes < BatchBytes)
                     {
-                        thinned++;
-                        continue;
+                        if (thinning != ThinningLevel.Full)
+                        {
+                            // Thinned: the surviving payloads are packed into fresh packets, so fewer bytes go out
+                            // (see AsfPayloadPacker); ring slots are copied aside since packed packets go into the pipe.
+                            packer ??= new AsfPayloadPacker(ring.PacketSize);
+                            source ??= new byte[ring.PacketSize];
+                            if (!ring.TryCopy(viewer.Cursor, source, out var thinEntry))
+                            {
+                                if (viewer.Cursor < ring.Oldest) return;
+                                break;
+                            }
+                            viewer.Cursor++;
+                            lastSequence = (uint)thinEntry.Sequence;
+                            var filtered = selection.Apply(source.AsSpan(0, thinEntry.Length), scratch);
+                            if (filtered == AsfPacketFilterResult.Empty)
+                            {
+                                thinned++;
+                                continue;
+                            }
+                            var kept = filtered == AsfPacketFilterResult.Rebuilt ? scratch.AsSpan(0, thinEntry.Length) : source.AsSpan(0, thinEntry.Length);
+                            bytes += Pack(output, packer, kept, lastSequence, ref thinned);
+                            continue;
+                        }
+                        var span = output.GetSpan(framing.PacketPrefix + ring.PacketSize);
+                        var packet = span.Slice(framing.PacketPrefix, ring.PacketSize);
+                        if (!ring.TryCopy(viewer.Cursor, packet, out var entry))
+                        {
+                            // Overwritten under us: the hub ends this viewer (counted there).
+                            if (viewer.Cursor < ring.Oldest) return;
+                            break;
+                        }
+                        viewer.Cursor++;
+                        if (!passThrough)
+                        {
+                            var result = selection.Apply(packet[..entry.Length], scratch);
+                            passThrough = selection.PassesUnchanged(carried);
+                            if (result == AsfPacketFilterResult.Empty)
+                            {
+                                if (thinning != ThinningLevel.Full) thinned++;
+                                continue;
+                            }
+                            if (result == AsfPacketFilterResult.Rebuilt) scratch.AsSpan(0, entry.Length).CopyTo(packet);
+                        }
+                        framing.WritePrefix(span, (uint)entry.Sequence, entry.Length);
+                        output.Advance(framing.PacketPrefix + entry.Length);
+                        bytes += framing.PacketPrefix + entry.Length;
                     }
-                    var kept = filtered == AsfPacketFilterResult.Rebuilt ? scratch.AsSpan(0, thinEntry.Length) : source.AsSpan(0, thinEntry.Length);
-                    bytes += Pack(output, packer, kept, lastSequence, ref thinned);
-                    continue;
+                    // A packed packet waits for more payloads, but not past half a second of media (audio must keep flowing).
+                    if (packer is { HasPending: true } && ring.TryGetEntry(published, out var newest) && newest.SendTime - packer.PendingSendTime >= PackHoldMs)
+                        bytes += Emit(output, packer, lastSequence);
+                    if (thinned > 0) metrics.PacketsDropped(hub.Name, thinning == ThinningLevel.KeyFramesOnly ? "viewer-keyframes-only" : "viewer-audio-only", thinned);
+                    if (bytes == 0) break;
+                    var flush = await output.FlushAsync(ct).ConfigureAwait(false);
+                    metrics.ViewerBytes(hub.Name, viewer.Output, bytes);
+                    if (flush.IsCompleted || flush.IsCanceled) return;
                 }
-                var span = output.GetSpan(framing.PacketPrefix + ring.PacketSize);
-                var packet = span.Slice(framing.PacketPrefix, ring.PacketSize);
-                if (!ring.TryCopy(viewer.Cursor, packet, out var entry))
-                {
-                    // Overwritten under us: the hub ends this viewer (counted there).
-                    if (viewer.Cursor < ring.Oldest) return;
-                    break;
-                }
-                viewer.Cursor++;
-                var result = selection.Apply(packet[..entry.Length], scratch);
-                if (result == AsfPacketFilterResult.Empty)
-                {
-                    if (thinning != ThinningLevel.Full) thinned++;
-                    continue;
-                }
-                if (result == AsfPacketFilterResult.Rebuilt) scratch.AsSpan(0, entry.Length).CopyTo(packet);
-                framing.WritePrefix(span, (uint)entry.Sequence, entry.Length);
-                output.Advance(framing.PacketPrefix + entry.Length);
-                bytes += framing.PacketPrefix + entry.Length;
             }
-            // A packed packet waits for more payloads, but not past half a second of media (audio must keep flowing).
-            if (packer is { HasPending: true } && ring.TryGetEntry(published, out var newest) && newest.SendTime - packer.PendingSendTime >= PackHoldMs)
-                bytes += Emit(output, packer, lastSequence);
-            if (thinned > 0) metrics.PacketsDropped(hub.Name, thinning == ThinningLevel.KeyFramesOnly ? "viewer-keyframes-only" : "viewer-audio-only", thinned);
-            if (bytes == 0) continue;
-            var flush = await output.FlushAsync(ct).ConfigureAwait(false);
-            metrics.ViewerBytes(hub.Name, viewer.Output, bytes);
-            if (flush.IsCompleted || flush.IsCanceled) return;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 
@@ -159,4 +197,56 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         : lag > capacity / 2 ? ThinningLevel.KeyFramesOnly
         : current != ThinningLevel.Full && lag > capacity / 4 ? current
         : ThinningLevel.Full;
+
+    /// <summary>
+    /// One timer for every viewer with the same flush interval: each tick completes the task the viewers wait on
+    /// (their continuations run on the thread pool, so the burst of writes spreads over the cores). The timer stops
+    /// after a tick nobody asked for and starts again with the next waiter, so an idle gateway does not tick.
+    /// </summary>
+    private sealed class FlushClock
+    {
+        private readonly TimeSpan _interval;
+        private readonly ITimer _timer;
+        private readonly Lock _gate = new();
+        private TaskCompletionSource _tick = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool _running;
+        private bool _asked;
+
+        public FlushClock(TimeSpan interval)
+        {
+            _interval = interval;
+            _timer = TimeProvider.System.CreateTimer(static s => ((FlushClock)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
+        public Task NextTick()
+        {
+            lock (_gate)
+            {
+                _asked = true;
+                if (!_running)
+                {
+                    _running = true;
+                    _timer.Change(_interval, _interval);
+                }
+                return _tick.Task;
+            }
+        }
+
+        private void OnTick()
+        {
+            TaskCompletionSource fired;
+            lock (_gate)
+            {
+                fired = _tick;
+                _tick = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (!_asked && _running)
+                {
+                    _running = false;
+                    _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                }
+                _asked = false;
+            }
+            fired.TrySetResult();
+        }
+    }
 }

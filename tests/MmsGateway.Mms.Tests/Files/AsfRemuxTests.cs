@@ -38,6 +38,35 @@ public class AsfRemuxTests
         Assert.InRange(double.Parse(lines[^1], System.Globalization.CultureInfo.InvariantCulture), 9.5, 10.5);
     }
 
+    [Theory]
+    [InlineData(new[] { 2, 4 })]
+    [InlineData(new[] { 1, 2, 4 })]
+    [InlineData(new[] { 1, 2, 3, 4 })]
+    public async Task Bulk_remux_writes_the_same_bytes_as_the_per_packet_writer(int[] streams)
+    {
+        var source = await GeneratedMedia.MultiBitrateAsync();
+        var bulk = TempFile("bulk.asf");
+        var perPacket = TempFile("per-packet.asf");
+
+        await AsfRemux.RemuxAsync(source, bulk, AsfStreamSet.Of(streams), CancellationToken.None);
+        using (var input = AsfFile.Open(source))
+        {
+            await using var output = new FileStream(perPacket, FileMode.Create, FileAccess.ReadWrite);
+            await using var writer = new AsfFileWriter(output, input.Header, AsfStreamSet.Of(streams));
+            await writer.WriteHeaderAsync(CancellationToken.None);
+            var packet = new byte[input.PacketSize];
+            for (long i = 0; i < input.PacketCount; i++)
+            {
+                input.ReadPacket(i, packet);
+                await writer.WritePacketAsync(packet, CancellationToken.None);
+            }
+            var fp = input.Header.FileProperties;
+            await writer.CompleteAsync(fp.PlayDuration, fp.SendDuration, CancellationToken.None);
+        }
+
+        Assert.Equal(await File.ReadAllBytesAsync(perPacket), await File.ReadAllBytesAsync(bulk));
+    }
+
     [SharedMediaTheory]
     [InlineData(new[] { 1, 2 })]
     [InlineData(new[] { 2 })]

@@ -40,6 +40,37 @@ public sealed class RecordCommandTests
     }
 
     [Fact]
+    public async Task A_local_file_is_copied_directly_with_the_chosen_streams()
+    {
+        string root = Directory.CreateTempSubdirectory("mmsgw-record-local-").FullName;
+        string source = Path.Combine(root, "mbr.asf");
+        File.Copy(await GeneratedMedia.MultiBitrateAsync(4), source);
+        string copy = Path.Combine(root, "copy.asf");
+
+        ToolResult result = await CliOrigin.RunAsync("record", source, "-o", copy, "--streams", "1,2,4");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("streams {1,2,4}", result.StandardOutput, StringComparison.Ordinal);
+        using (AsfFile file = AsfFile.Open(copy))
+        {
+            Assert.Equal(AsfStreamSet.Of(1, 2, 4), file.Header.AllStreams);
+            Assert.NotNull(file.SimpleIndex);
+            Assert.Equal((ulong)file.PacketCount, file.Header.FileProperties.DataPacketsCount);
+        }
+        Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(copy));
+
+        // A file: URL is the same file; options that only make sense for a stream are refused with a clear line.
+        result = await CliOrigin.RunAsync("record", new Uri(source).AbsoluteUri, "-o", Path.Combine(root, "url.asf"), "--streams", "3,4");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using (AsfFile file = AsfFile.Open(Path.Combine(root, "url.asf"))) Assert.Equal(AsfStreamSet.Of(3, 4), file.Header.AllStreams);
+        result = await CliOrigin.RunAsync("record", source, "-o", Path.Combine(root, "d.asf"), "--duration", "2");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--duration", result.StandardError, StringComparison.Ordinal);
+        result = await CliOrigin.RunAsync("record", source, "-o", source);
+        Assert.Equal(2, result.ExitCode);
+    }
+
+    [Fact]
     public async Task An_interrupted_recording_resumes_into_one_valid_file()
     {
         await using CliOrigin origin = await CliOrigin.StartAsync(6);

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace MmsGateway.Benchmarks.Load;
+
+/// <summary>
+/// Fan-out (issue 10): one live stream, N viewers, the gateway against VLC's MMSH server in the same run. Our origin
+/// loops the file as a live channel; each server under test is started fresh for each N, reads the origin's MMSH
+/// URL, and serves N viewers of this process. Over a steady window it reports bytes delivered per CPU-second of
+/// the server process (utime+stime from /proc), its RSS growth per viewer, and the viewers that fell behind
+/// (ended by the server, or given less than 90 % of the stream's rate in the window).
+/// Usage: fanout [file] [--viewers 10,100,150,500,1000] [--warmup S] [--window S] [--targets gateway,gateway-tuned,vlc,gateway-asf]
+/// [--gateway-config "--Gateway:Key=value ..."]
+/// </summary>
+public static class FanOut
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = Arguments.Parse(args, "/tmp/mmsgw-bench/live25.asf");
+        var counts = options.Get("viewers", "10,100,150,500,1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var warmup = TimeSpan.FromSeconds(options.GetDouble("warmup", 5));
+        var window = TimeSpan.FromSeconds(options.GetDouble("window", 20));
+        var targets = options.Get("targets", "gateway,gateway-tuned,vlc").Split(',');
+        // Extra gateway configuration, e.g. --gateway-config "--Gateway:ViewerFlushInterval=00:00:00.2".
+        var gatewayConfig = options.Get("gateway-config", "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var work = Directory.CreateTempSubdirectory("mmsgw-fanout-").FullName;
+        var rig = new LoadRig(options.File, work);
+        var rate = rig.StreamBytesPerSecond();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"fan-out of {Path.GetFileName(rig.File)} ({rate * 8 / 1e6:0.000} Mbit/s of packets); warm-up {warmup.TotalSeconds} s, window {window.TotalSeconds} s; logs in {work}"));
+        Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+
+        int originMmst = ChildProcess.FreePort(), originHttp = ChildProcess.FreePort();
+        using var origin = await rig.StartOriginAsync(originMmst, originHttp);
+        var rows = new List<string>();
+        foreach (var n in counts)
+        {
+            foreach (var target in targets)
+            {
+                var row = await MeasureAsync(rig, target, n, originHttp, rate, warmup, window, gatewayConfig);
+                rows.Add(row);
+                Console.WriteLine(row);
+            }
+        }
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine();
+        Console.WriteLine("| server | viewers | delivered MB/s | server CPU s/s | MB per CPU-second | RSS start → end MB | RSS per viewer KB | fell behind |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var row in rows) Console.WriteLine(row);
+        return 0;
+    }
+
+    private static async Task<string> MeasureAsync(LoadRig rig, string target, int viewers, int originHttp, double rate, TimeSpan warmup, TimeSpan window, string[] gatewayConfig)
+    {
+        var port = ChildProcess.FreePort();
+        using var server = target switch
+        {
+            "vlc" => await rig.StartVlcAsync(port, originHttp),
+            "gateway" or "gateway-asf" => await rig.StartGatewayAsync(port, originHttp, gatewayConfig),
+            // The configuration a large fan-out should run with (benchmarks/README.md): 200-ms coalescing, no spinning.
+            "gateway-tuned" => await rig.StartGatewayAsync(port, originHttp, LoadRig.TunedEnvironment,
+                ["--Gateway:ViewerFlushInterval=00:00:00.2", .. gatewayConfig]),
+            _ => throw new ArgumentException($"unknown target {target} (gateway, gateway-tuned, gateway-asf, vlc)"),
+        };
+        var (path, request) = target switch
+        {
+            "vlc" => ("/", ViewerRequest.WmspPlay),
+            "gateway" or "gateway-tuned" => ($"/streams/{rig.ChannelName}/live.asf", ViewerRequest.WmspPlay),
+            _ => ($"/streams/{rig.ChannelName}/live.asf", ViewerRequest.PlainAsf),
+        };
+        // Let the server open its upstream session and settle before the baseline.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var (rssStart, _, _) = server.Memory();
+
+        await using var load = new ViewerLoad(port, path, request);
+        await load.AddAsync(viewers);
+        await Task.Delay(warmup);
+
+        var before = load.Snapshot();
+        var cpuBefore = server.CpuSeconds();
+        var clock = Stopwatch.StartNew();
+        long rssPeak = 0;
+        while (clock.Elapsed < window)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            rssPeak = Math.Max(rssPeak, server.Memory().RssBytes);
+        }
+        var after = load.Snapshot();
+        var cpu = server.CpuSeconds() - cpuBefore;
+        var seconds = clock.Elapsed.TotalSeconds;
+
+        long delivered = 0;
+        var behind = 0;
+        for (var i = 0; i < after.Length; i++)
+        {
+            var got = after[i] - before[i];
+            delivered += got;
+            if (got < 0.9 * rate * seconds) behind++;
+        }
+        behind = Math.Max(behind, load.Ended);
+        var perCpu = cpu > 0 ? delivered / cpu / 1e6 : double.PositiveInfinity;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"| {target} | {viewers} | {delivered / seconds / 1e6:0.0} | {cpu / seconds:0.000} | {perCpu:0} | {rssStart / 1048576.0:0} → {rssPeak / 1048576.0:0} | {(rssPeak - rssStart) / 1024.0 / viewers:0.0} | {behind} |");
+    }
+}
+
+/// <summary>Positional file argument plus <c>--name value</c> options.</summary>
+internal sealed class Arguments
+{
+    private readonly Dictionary<string, string> _named = [];
+
+    public string File { get; private set; } = "";
+
+    public static Arguments Parse(string[] args, string defaultFile)
+    {
+        var parsed = new Arguments { File = defaultFile };
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length) parsed._named[args[i][2..]] = args[++i];
+            else parsed.File = args[i];
+        }
+        if (!System.IO.File.Exists(parsed.File)) throw new FileNotFoundException($"{parsed.File} not found: run benchmarks/make-media.sh");
+        return parsed;
+    }
+
+    public string Get(string name, string fallback) => _named.TryGetValue(name, out var v) ? v : fallback;
+
+    public double GetDouble(string name, double fallback) =>
+        _named.TryGetValue(name, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}

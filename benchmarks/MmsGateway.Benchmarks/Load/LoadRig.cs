@@ -1,0 +1,94 @@
+using MmsGateway.Mms.Files;
+
+namespace MmsGateway.Benchmarks.Load;
+
+/// <summary>
+/// Starts the processes of a load run on loopback: our origin looping a file as a live channel, the gateway
+/// (<c>serve</c>) reading it, and VLC's MMSH server reading the same origin URL, each its own process so that its
+/// CPU time and memory are its own.
+/// </summary>
+public sealed class LoadRig(string file, string workDirectory)
+{
+    public string File { get; } = Path.GetFullPath(file);
+    public string WorkDirectory { get; } = workDirectory;
+    public string ChannelName => "live";
+
+    /// <summary>The built gateway: <c>src/MmsGateway/bin/Release/net10.0/MmsGateway.dll</c> under the repository (or <c>MMSGW_DLL</c>).</summary>
+    public static string GatewayDll()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("MMSGW_DLL");
+        if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "src", "MmsGateway", "bin", "Release", "net10.0", "MmsGateway.dll");
+            if (System.IO.File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException("MmsGateway.dll not found: run `dotnet build -c Release src/MmsGateway` or set MMSGW_DLL");
+    }
+
+    /// <summary>The stream's rate in bytes per second: data packets over the file's send duration.</summary>
+    public double StreamBytesPerSecond()
+    {
+        using var asf = AsfFile.Open(File);
+        var fp = asf.Header.FileProperties;
+        var seconds = fp.SendDuration > 0 ? fp.SendDuration / 1e7 : fp.PlayDuration / 1e7 - fp.PrerollMs / 1000.0;
+        return asf.PacketCount * (double)asf.PacketSize / seconds;
+    }
+
+    /// <summary>The origin, live channel <see cref="ChannelName"/> on MMST <paramref name="mmstPort"/> and MMSH <paramref name="httpPort"/>.</summary>
+    public async Task<ChildProcess> StartOriginAsync(int mmstPort, int httpPort)
+    {
+        var origin = ChildProcess.Start("origin", "dotnet",
+        [
+            GatewayDll(), "origin", "--root", Path.GetDirectoryName(File)!, "--address", "127.0.0.1",
+            "--mmst-port", mmstPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--udp-port", "-1", "--live", $"{ChannelName}={File}",
+        ], WorkDirectory);
+        await ChildProcess.WaitForPortAsync(httpPort, TimeSpan.FromSeconds(30), origin);
+        return origin;
+    }
+
+    /// <summary>The gateway reading the origin's MMSH URL, always on, serving on <paramref name="port"/>.</summary>
+    public Task<ChildProcess> StartGatewayAsync(int port, int originHttpPort, params string[] extra) =>
+        StartGatewayAsync(port, originHttpPort, null, extra);
+
+    /// <summary>
+    /// The runtime settings of the <c>gateway-tuned</c> fan-out row: thread-pool workers that block at once instead of
+    /// spinning (sched_yield) when the queue runs dry, which is most of the time for a fan-out of paced packets.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> TunedEnvironment = new Dictionary<string, string>
+    {
+        ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+    };
+
+    public async Task<ChildProcess> StartGatewayAsync(int port, int originHttpPort, IReadOnlyDictionary<string, string>? environment, params string[] extra)
+    {
+        var gateway = ChildProcess.Start("gateway", "dotnet",
+        [
+            GatewayDll(), "serve", "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning",
+            "--Gateway:Demo=false", $"--Gateway:Streams:{ChannelName}:Source=mmsh://127.0.0.1:{originHttpPort}/{ChannelName}",
+            $"--Gateway:Streams:{ChannelName}:AlwaysOn=true", .. extra,
+        ], WorkDirectory, environment);
+        await ChildProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(30), gateway);
+        return gateway;
+    }
+
+    /// <summary>
+    /// VLC as a user would run it to re-serve the stream: <c>cvlc mmsh://origin --sout '#std{access=mmsh,mux=asfh,dst=...}'</c>.
+    /// VLC refuses to run as root, so it runs as <c>nobody</c> via <c>setpriv</c>, which execs: the process we
+    /// measure is VLC itself.
+    /// </summary>
+    public async Task<ChildProcess> StartVlcAsync(int port, int originHttpPort)
+    {
+        var home = Directory.CreateTempSubdirectory("mmsgw-vlc-");
+        if (!OperatingSystem.IsWindows()) System.IO.File.SetUnixFileMode(home.FullName, (UnixFileMode)0x1FF);
+        string[] vlc = ["/usr/bin/vlc", "-I", "dummy", "-q", "--no-video-title-show", $"mmsh://127.0.0.1:{originHttpPort}/{ChannelName}",
+            "--sout", $"#std{{access=mmsh,mux=asfh,dst=127.0.0.1:{port}}}"];
+        var process = Environment.UserName == "root"
+            ? ChildProcess.Start("vlc", "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={home.FullName}", .. vlc], WorkDirectory)
+            : ChildProcess.Start("vlc", vlc[0], vlc[1..], WorkDirectory);
+        await ChildProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(30), process);
+        return process;
+    }
+}
