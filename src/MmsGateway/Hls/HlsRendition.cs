@@ -25,6 +25,9 @@ public sealed partial class HlsRendition : IAsyncDisposable
     private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan HealthyRun = TimeSpan.FromSeconds(30);
 
+    /// <summary>ffmpeg is fed in short gathers whatever the viewers' interval: every millisecond here is HLS latency.</summary>
+    private static readonly TimeSpan FeedFlushInterval = TimeSpan.FromMilliseconds(40);
+
     private readonly StreamHub _hub;
     private readonly HlsOptions _options;
     private readonly GatewayOptions _gateway;
@@ -161,7 +164,7 @@ public sealed partial class HlsRendition : IAsyncDisposable
             try
             {
                 var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, useSynchronizationContext: false));
-                var pump = new LiveViewerPump(_hub, viewer, ViewerFraming.Asf, streams, _metrics, _gateway.ViewerFlushInterval);
+                var pump = new LiveViewerPump(_hub, viewer, ViewerFraming.Asf, streams, _metrics, FeedFlushInterval);
                 var pumping = Task.Run(async () =>
                 {
                     try

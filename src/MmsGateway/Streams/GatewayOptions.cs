@@ -32,7 +32,11 @@ public sealed class GatewayOptions
     public int RingBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>A viewer's writes are gathered for at most this long (coalesced writes, not one per packet).</summary>
-    public TimeSpan ViewerFlushInterval { get; set; } = TimeSpan.FromMilliseconds(40);
+    /// <remarks>
+    /// 200 ms by default: players buffer seconds ahead, and five writes a second instead of twenty-five is what keeps a
+    /// large audience cheap (benchmarks/README.md, "Fan-out"). HLS feeds ffmpeg on its own short interval.
+    /// </remarks>
+    public TimeSpan ViewerFlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Kernel send buffer of each viewer connection (0 = the OS's autotuning).</summary>
     public int SocketSendBufferBytes { get; set; } = 256 * 1024;
