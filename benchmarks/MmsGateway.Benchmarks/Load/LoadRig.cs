@@ -68,7 +68,11 @@ public sealed class LoadRig(string file, string workDirectory)
         [
             GatewayDll(), "serve", "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning",
             "--Gateway:Demo=false", $"--Gateway:Streams:{ChannelName}:Source=mmsh://127.0.0.1:{originHttpPort}/{ChannelName}",
-            $"--Gateway:Streams:{ChannelName}:AlwaysOn=true", .. extra,
+            $"--Gateway:Streams:{ChannelName}:AlwaysOn=true",
+            // Every load viewer comes from 127.0.0.1: lift the per-address and per-stream limits (Gateway:Security),
+            // which would otherwise answer the 257th request with 429 and the 1001st viewer with 503.
+            "--Gateway:Security:MaxConcurrentRequestsPerClient=100000", "--Gateway:Security:MaxViewersPerStream=100000",
+            .. extra,
         ], WorkDirectory, environment);
         await ChildProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(30), gateway);
         return gateway;
