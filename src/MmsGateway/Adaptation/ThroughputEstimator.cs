@@ -11,7 +11,6 @@ namespace MmsGateway.Adaptation;
 public sealed class ThroughputEstimator
 {
     private const int BucketMs = 250;
-    private const int RecentBuckets = 4;
 
     private readonly Bucket[] _buckets;
     private readonly long _windowMs;
@@ -57,13 +56,11 @@ public sealed class ThroughputEstimator
         if (_startMs < 0) return default;
         var newest = nowMs / BucketMs;
         var oldest = newest - _buckets.Length + 1;
-        var recentFrom = newest - RecentBuckets + 1;
-        long bytes = 0, recentBytes = 0, firstSend = long.MaxValue, lastSend = long.MinValue;
+        long bytes = 0, firstSend = long.MaxValue, lastSend = long.MinValue;
         foreach (ref readonly var b in _buckets.AsSpan())
         {
             if (b.Index < oldest || b.Index > newest || b.Bytes == 0) continue;
             bytes += b.Bytes;
-            if (b.Index >= recentFrom) recentBytes += b.Bytes;
             firstSend = Math.Min(firstSend, b.FirstSendMs);
             lastSend = Math.Max(lastSend, b.LastSendMs);
         }
@@ -74,11 +71,10 @@ public sealed class ThroughputEstimator
         var behind = _lagFloorMs == long.MaxValue ? 0 : Math.Max(_lastLagMs - _lagFloorMs, 0);
         // Nothing arrived for a while: the lag keeps growing even though no packet says so.
         if (_current >= 0) behind += Math.Max(nowMs - (_current + 1) * BucketMs, 0);
-        // The link's rate is the lower of the whole window's and the last second's: right after the link slows down,
-        // the window still remembers the faster past.
-        var recentSpanMs = Math.Min(spanMs, (nowMs - recentFrom * BucketMs) + 1);
-        var received = Math.Min(bytes * 8000 / spanMs, recentBytes * 8000 / Math.Max(recentSpanMs, 1));
-        return new LinkEstimate(hasWindow, received, progress, behind);
+        // The whole window's rate: a single second is too bursty (a server's sends, a busy machine's scheduling) and
+        // under-reads the link. Congestion is only declared once the lag has grown for a while, by when the window
+        // holds mostly the slower link.
+        return new LinkEstimate(hasWindow, bytes * 8000 / spanMs, progress, behind);
     }
 
     private struct Bucket

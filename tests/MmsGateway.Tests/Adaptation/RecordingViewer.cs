@@ -14,17 +14,16 @@ internal sealed class RecordingViewer : IAsyncDisposable
 {
     private readonly MemoryStream _bytes = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _reading;
+    private Task _reading = Task.CompletedTask;
 
-    private RecordingViewer(Func<CancellationToken, Task> read)
+    private RecordingViewer()
     {
-        _reading = Task.Run(() => read(_stop.Token));
     }
 
     public static RecordingViewer Start(HttpClient http, string path)
     {
-        RecordingViewer? viewer = null;
-        viewer = new RecordingViewer(ct => viewer!.ReadAsync(http, path, ct));
+        var viewer = new RecordingViewer();
+        viewer._reading = Task.Run(() => viewer.ReadAsync(http, path, viewer._stop.Token));
         return viewer;
     }
 
@@ -35,8 +34,8 @@ internal sealed class RecordingViewer : IAsyncDisposable
     /// </summary>
     public static RecordingViewer StartSlow(Uri baseAddress, string path, long bytesPerSecond)
     {
-        RecordingViewer? viewer = null;
-        viewer = new RecordingViewer(ct => viewer!.ReadSlowAsync(baseAddress, path, bytesPerSecond, ct));
+        var viewer = new RecordingViewer();
+        viewer._reading = Task.Run(() => viewer.ReadSlowAsync(baseAddress, path, bytesPerSecond, viewer._stop.Token));
         return viewer;
     }
 

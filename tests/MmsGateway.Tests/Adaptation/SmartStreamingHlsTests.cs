@@ -6,6 +6,7 @@ using MmsGateway.Tests.Streams;
 namespace MmsGateway.Tests.Adaptation;
 
 /// <summary>HLS under smart streaming: a rendition keeps producing segments of its own size when the hub steps down.</summary>
+[Collection(TimingCollection.Name)]
 public sealed class SmartStreamingHlsTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace MmsGateway.Tests.Adaptation;
 /// Ladder (<see cref="GeneratedMedia.SmartStreamingLadderAsync"/>): stream 1 640x480 ~850 kbit/s, stream 2 320x240
 /// ~275, stream 3 160x120 ~150, stream 4 WMA2 64.
 /// </summary>
+[Collection(TimingCollection.Name)]
 public sealed class SmartStreamingTests
 {
     private const int Top = 1, Middle = 2, Lowest = 3, Audio = 4;

@@ -3,6 +3,7 @@ using MmsGateway.Tests.Streams;
 namespace MmsGateway.Tests.Adaptation;
 
 /// <summary>Smart streaming per viewer: one slow viewer is thinned for itself alone, the others get everything.</summary>
+[Collection(TimingCollection.Name)]
 public sealed class ViewerThinningTests
 {
     [Fact]
