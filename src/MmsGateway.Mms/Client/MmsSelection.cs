@@ -14,6 +14,27 @@ internal static class MmsSelection
         options.InitialSelection?.Invoke(header) ?? All(header);
 
     /// <summary>
+    /// Applies a selection on the client's side, for sessions whose server cannot select (a plain download, a multicast
+    /// station): the packet itself, or its rebuild in <paramref name="filtered"/>, or false when nothing selected is in it.
+    /// </summary>
+    public static bool TryKeepSelected(ReadOnlyMemory<byte> packet, AsfHeader header, AsfStreamSet selected, byte[] filtered,
+        out ReadOnlyMemory<byte> kept)
+    {
+        kept = packet;
+        if (selected == header.AllStreams) return true;
+        switch (Asf.Packets.AsfPacketWriter.Filter(packet.Span, header.PacketSize, selected, AsfStreamSet.None, filtered))
+        {
+            case Asf.Packets.AsfPacketFilterResult.Empty:
+                return false;
+            case Asf.Packets.AsfPacketFilterResult.Rebuilt:
+                kept = filtered.AsMemory(0, header.PacketSize);
+                break;
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// One entry per stream of the header — chosen ones <c>ffff:N:level</c>, the others <c>ffff:N:2</c> — as vlc and
     /// libmms send them (protocol.md §5.4). Throws <see cref="ArgumentException"/> for a stream the header does not
     /// have, a level outside 0..2, or a selection that turns every stream off.

@@ -177,18 +177,7 @@ internal sealed partial class MsbSession : IMmsSession
                 _lastPacketId = packetId;
 
                 ReadOnlyMemory<byte> packet = Repad(datagram[MsbPacket.HeaderSize..size]);
-                if (_selected != _header.AllStreams)
-                {
-                    switch (AsfPacketWriter.Filter(packet.Span, _header.PacketSize, _selected, AsfStreamSet.None, _filtered))
-                    {
-                        case AsfPacketFilterResult.Empty:
-                            continue;
-                        case AsfPacketFilterResult.Rebuilt:
-                            packet = _filtered.AsMemory(0, _header.PacketSize);
-                            break;
-                    }
-                }
-
+                if (!MmsSelection.TryKeepSelected(packet, _header, _selected, _filtered, out packet)) continue;
                 return MmsReadResult.ForPacket(packet, packetId);
             }
         }

@@ -138,19 +138,7 @@ internal sealed class PlainAsfSession : IMmsSession
                 int read = await ReadAsync(_packet, MmsClientStep.Read, cancellationToken).ConfigureAwait(false);
                 if (read < _packet.Length) return MmsReadResult.EndOfStream; // the end, or a truncated last packet
                 uint location = (uint)_packets++;
-                ReadOnlyMemory<byte> packet = _packet;
-                if (_selected != _header.AllStreams)
-                {
-                    switch (AsfPacketWriter.Filter(_packet, _header.PacketSize, _selected, AsfStreamSet.None, _filtered))
-                    {
-                        case AsfPacketFilterResult.Empty:
-                            continue;
-                        case AsfPacketFilterResult.Rebuilt:
-                            packet = _filtered;
-                            break;
-                    }
-                }
-
+                if (!MmsSelection.TryKeepSelected(_packet, _header, _selected, _filtered, out ReadOnlyMemory<byte> packet)) continue;
                 return MmsReadResult.ForPacket(packet, location);
             }
         }

@@ -130,8 +130,8 @@ public sealed class UpstreamAdapter(AdaptationOptions options, long? maxBitrate,
         return new AdaptationDecision(Rung, Rung - 1, Ladder.Rungs[Rung - 1], AdaptationReason.Recovered, link);
     }
 
-    /// <summary>The hub carried <paramref name="decision"/> out upstream.</summary>
-    public void Applied(AdaptationDecision decision, long nowMs, DateTimeOffset at)
+    /// <summary>The hub carried <paramref name="decision"/> out upstream; returns the step as history records it.</summary>
+    public AdaptationStep Applied(AdaptationDecision decision, long nowMs, DateTimeOffset at)
     {
         var from = decision.From < 0 || Ladder is null ? "measuring" : Ladder.Rungs[decision.From].Describe();
         Rung = decision.To;
@@ -139,13 +139,15 @@ public sealed class UpstreamAdapter(AdaptationOptions options, long? maxBitrate,
         _lastChangeWasClimb = decision.Reason == AdaptationReason.Recovered;
         if (_lastChangeWasClimb) _linkBitsPerSecond = null;
         _estimator.Reset();
+        var step = new AdaptationStep(at, from, decision.Rung.Describe(), decision.Reason.ToString().ToLowerInvariant(),
+            decision.Link.ReceivedBitsPerSecond, Math.Round(decision.Link.Progress, 3));
         lock (_history)
         {
-            _history.Enqueue(new AdaptationStep(at, from, decision.Rung.Describe(), decision.Reason.ToString().ToLowerInvariant(),
-                decision.Link.ReceivedBitsPerSecond, Math.Round(decision.Link.Progress, 3)));
+            _history.Enqueue(step);
             while (_history.Count > HistoryLength) _history.Dequeue();
         }
         Publish(null);
+        return step;
     }
 
     /// <summary>The rate a connect may plan for: the cap, and the last link rate measured under congestion.</summary>

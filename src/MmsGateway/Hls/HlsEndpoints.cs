@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Reflection;
+using MmsGateway.Outputs;
 using MmsGateway.Security;
 using MmsGateway.Streams;
 
@@ -171,10 +172,7 @@ public static class HlsEndpoints
     private static async Task WriteProblemAsync(HttpContext http, HlsUnavailableException problem)
     {
         if (http.Response.HasStarted) return;
-        http.Response.StatusCode = problem.StatusCode;
-        http.Response.ContentType = "text/plain; charset=utf-8";
-        http.Response.Headers.CacheControl = "no-store";
-        await http.Response.WriteAsync(problem.Message + "\n", http.RequestAborted).ConfigureAwait(false);
+        await http.Response.WriteErrorAsync(problem.StatusCode, problem.Message, http.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary><c>/streams/{name}/</c>: the player page; without the trailing slash, a redirect to it (relative URLs).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using MmsGateway.Outputs;
 using MmsGateway.Streams;
 
 namespace MmsGateway.Security;
@@ -90,13 +91,11 @@ public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
     public static async ValueTask WriteRejectionAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
         var response = context.HttpContext.Response;
-        response.StatusCode = context.Lease.TryGetMetadata(StatusCode, out var status) ? status : StatusCodes.Status503ServiceUnavailable;
+        var status = context.Lease.TryGetMetadata(StatusCode, out var code) ? code : StatusCodes.Status503ServiceUnavailable;
         if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
             response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        response.ContentType = "text/plain; charset=utf-8";
-        response.Headers.CacheControl = "no-store";
-        var reason = context.Lease.TryGetMetadata(MetadataName.ReasonPhrase, out var text) ? text : "a limit was reached";
-        await response.WriteAsync(reason + "\n", cancellationToken).ConfigureAwait(false);
+        var reason = context.Lease.TryGetMetadata(MetadataName.ReasonPhrase, out var text) && text is not null ? text : "a limit was reached";
+        await response.WriteErrorAsync(status, reason, cancellationToken).ConfigureAwait(false);
     }
 
     protected override void Dispose(bool disposing)

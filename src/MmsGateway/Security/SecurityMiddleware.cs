@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using MmsGateway.Outputs;
 
 namespace MmsGateway.Security;
 
@@ -79,13 +80,8 @@ public sealed partial class SecurityMiddleware(RequestDelegate next, IOptions<Se
         return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
     }
 
-    private static Task RefuseAsync(HttpContext http, int status, string message)
-    {
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "text/plain; charset=utf-8";
-        http.Response.Headers.CacheControl = "no-store";
-        return http.Response.WriteAsync(message + "\n", http.RequestAborted);
-    }
+    private static Task RefuseAsync(HttpContext http, int status, string message) =>
+        http.Response.WriteErrorAsync(status, message, http.RequestAborted);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a wrong API key from {Client} for {Path}")]
     private static partial void LogBadApiKey(ILogger logger, string client, string path);

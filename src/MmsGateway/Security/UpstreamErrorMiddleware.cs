@@ -1,4 +1,5 @@
 using MmsGateway.Mms.Client;
+using MmsGateway.Outputs;
 
 namespace MmsGateway.Security;
 
@@ -34,13 +35,8 @@ public sealed partial class UpstreamErrorMiddleware(RequestDelegate next, ILogge
         }
     }
 
-    private static Task WriteAsync(HttpContext http, int status, string message)
-    {
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "text/plain; charset=utf-8";
-        http.Response.Headers.CacheControl = "no-store";
-        return http.Response.WriteAsync(message + "\n", http.RequestAborted);
-    }
+    private static Task WriteAsync(HttpContext http, int status, string message) =>
+        http.Response.WriteErrorAsync(status, message, http.RequestAborted);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Path}: upstream refused by the address policy: {Reason}")]
     private static partial void LogRefused(ILogger logger, string path, string reason);

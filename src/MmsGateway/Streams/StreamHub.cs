@@ -338,8 +338,7 @@ public sealed partial class StreamHub : IAsyncDisposable
             LogAdaptationUnsupported(_logger, Name, session.Protocol, e.Message);
             return false;
         }
-        var from = decision.From >= 0 && _adapter!.Ladder is { } ladder ? ladder.Rungs[decision.From].Describe() : "measuring";
-        _adapter!.Applied(decision, NowMs(), _time.GetUtcNow());
+        var step = _adapter!.Applied(decision, NowMs(), _time.GetUtcNow());
         stream.UpstreamStreams = session.SelectedStreams;
         var direction = decision.Reason switch
         {
@@ -349,7 +348,7 @@ public sealed partial class StreamHub : IAsyncDisposable
         };
         _metrics.AdaptationStep(Name, direction);
         PublishSelection(stream);
-        LogStep(_logger, Name, direction, from, decision.Rung.Describe(), decision.Link.ReceivedBitsPerSecond / 1000, decision.Link.Progress,
+        LogStep(_logger, Name, direction, step.From, step.To, decision.Link.ReceivedBitsPerSecond / 1000, decision.Link.Progress,
             decision.Link.BehindMs);
         return true;
     }
