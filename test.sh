@@ -55,5 +55,6 @@ elif [[ $((passed + failed)) -eq 0 ]]; then
     rc=1
 fi
 echo "trx files: $results" >&2
+trx_failures "$results"
 trx_summary_line "$passed" "$failed" "$skipped"
 exit "$rc"

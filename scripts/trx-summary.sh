@@ -24,6 +24,20 @@ trx_counts() {
         }'
 }
 
+# Prints "FAILED <test name>" plus the first lines of its message for every failed test under $1, so that a CI log
+# whose middle was cut still names what failed just above the closing line.
+trx_failures() {
+    local f
+    while IFS= read -r -d '' f; do
+        tr '\r\n' '  ' < "$f" | awk 'BEGIN { RS = "<UnitTestResult " } NR > 1 && /outcome="Failed"/ {
+            name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name)
+            msg = ""; if (match($0, /<Message>[^<]*<\/Message>/)) msg = substr($0, RSTART + 9, RLENGTH - 19)
+            gsub(/&quot;/, "\"", msg); gsub(/&lt;/, "<", msg); gsub(/&gt;/, ">", msg); gsub(/&amp;/, "\\&", msg)
+            print "FAILED " name; if (msg != "") print "    " substr(msg, 1, 600)
+        }'
+    done < <(find "$1" -name '*.trx' -print0 2>/dev/null)
+}
+
 # The closing line: "N passed, N failed", plus ", N skipped" when some were skipped.
 trx_summary_line() { # passed failed skipped
     if [[ "$3" -gt 0 ]]; then echo "$1 passed, $2 failed, $3 skipped"; else echo "$1 passed, $2 failed"; fi
