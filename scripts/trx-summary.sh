@@ -29,8 +29,10 @@ trx_counts() {
 trx_failures() {
     local f
     while IFS= read -r -d '' f; do
-        tr '\r\n' '  ' < "$f" | awk 'BEGIN { RS = "<UnitTestResult " } NR > 1 && /outcome="Failed"/ {
-            name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name)
+        tr '\r\n' '  ' < "$f" | awk 'BEGIN { RS = "<UnitTestResult " } NR > 1 {
+            head = $0; sub(/>.*/, "", head) # the element'"'"'s own attributes (the last record runs on to the summary)
+            if (head !~ /outcome="Failed"/) next
+            name = head; sub(/.*testName="/, "", name); sub(/".*/, "", name); gsub(/&quot;/, "\"", name)
             msg = ""; if (match($0, /<Message>[^<]*<\/Message>/)) msg = substr($0, RSTART + 9, RLENGTH - 19)
             gsub(/&quot;/, "\"", msg); gsub(/&lt;/, "<", msg); gsub(/&gt;/, ">", msg); gsub(/&amp;/, "\\&", msg)
             print "FAILED " name; if (msg != "") print "    " substr(msg, 1, 600)

@@ -169,7 +169,7 @@ public sealed partial class HlsRendition : IAsyncDisposable
                 {
                     try
                     {
-                        await pump.RunAsync(pipe.Writer, run.Token).ConfigureAwait(false);
+                        await pump.RunAsync(pipe.Writer, direct: null, run.Token).ConfigureAwait(false);
                     }
                     finally
                     {

@@ -36,7 +36,29 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
     private static readonly ConcurrentDictionary<(TimeSpan Interval, int Phase), FlushClock> Clocks = new();
     private static int _nextPhase;
 
-    public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
+    /// <summary>Most bytes in one gathered send of ring slots: the slots are not copied, so only the iovec count bounds it.</summary>
+    private const int DirectBatchBytes = 256 * 1024;
+
+    /// <param name="output">Where the header and any rewritten packet go.</param>
+    /// <param name="direct">
+    /// The viewer's socket when the connection was taken over (<see cref="DirectViewerConnection"/>, whose
+    /// <see cref="DirectViewerConnection.Writer"/> is then <paramref name="output"/>): packets that pass unchanged are then
+    /// sent from the ring slots themselves.
+    /// </param>
+    public async Task RunAsync(PipeWriter output, DirectViewerConnection? direct, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunCoreAsync(output, direct, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (direct is not null && e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // The viewer closed its connection, or it was aborted because the viewer ended: on Kestrel's pipe the same is a
+            // completed flush, not an error.
+        }
+    }
+
+    private async Task RunCoreAsync(PipeWriter output, DirectViewerConnection? direct, CancellationToken cancellationToken)
     {
         var stream = viewer.Stream;
         var ring = stream.Ring;
@@ -52,6 +74,8 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, viewer.Closed);
         var ct = linked.Token;
+        using var abortOnEnd = direct?.AbortOn(ct) ?? default;
+        var gather = direct is null ? null : new SlotGather(direct, framing, ring.PacketSize);
         var scratch = ArrayPool<byte>.Shared.Rent(ring.PacketSize);
         try
         {
@@ -82,6 +106,24 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     }
 
                     long bytes = 0, thinned = 0;
+                    if (gather is not null && passThrough && thinning == ThinningLevel.Full && packer is not { HasPending: true })
+                    {
+                        // The fast path: every packet goes out as the ring holds it, straight from its slot.
+                        var sent = await gather.SendAsync(ring, viewer, published).ConfigureAwait(false);
+                        if (sent < 0)
+                        {
+                            // A slot was reused while the kernel read it: what went out may be torn, so this viewer ends.
+                            metrics.PacketsDropped(hub.Name, "slow-viewer", 1);
+                            return;
+                        }
+                        if (sent == 0)
+                        {
+                            if (viewer.Cursor < ring.Oldest) return;
+                            break;
+                        }
+                        metrics.ViewerBytes(hub.Name, viewer.Output, sent);
+                        continue;
+                    }
                     if (thinning == ThinningLevel.Full && packer is { HasPending: true }) bytes += Emit(output, packer, lastSequence);
                     while (viewer.Cursor <= published && bytes < BatchBytes)
                     {
@@ -197,6 +239,45 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         : lag > capacity / 2 ? ThinningLevel.KeyFramesOnly
         : current != ThinningLevel.Full && lag > capacity / 4 ? current
         : ThinningLevel.Full;
+
+    /// <summary>
+    /// The gathered send of a taken-over viewer: an iovec per ring slot (and per MS-WMSP <c>$D</c> prefix, written into
+    /// a small buffer of the viewer's own), one <c>sendmsg</c> for everything new. The slots are checked after the send
+    /// (seqlock, <see cref="PacketRing.Holds"/>): if the first one sent was reused meanwhile, the viewer cannot be trusted
+    /// to have received whole packets.
+    /// </summary>
+    private sealed class SlotGather(DirectViewerConnection connection, ViewerFraming framing, int packetSize)
+    {
+        private readonly int _maxPackets = Math.Max(1, DirectBatchBytes / Math.Max(1, packetSize));
+        private readonly List<ArraySegment<byte>> _segments = [];
+        private byte[]? _prefixes;
+
+        /// <summary>Sends from the viewer's cursor up to <paramref name="published"/>; bytes sent, 0 if none could be taken, -1 if torn.</summary>
+        public async ValueTask<long> SendAsync(PacketRing ring, HubViewer viewer, long published)
+        {
+            _segments.Clear();
+            var prefix = framing.PacketPrefix;
+            if (prefix > 0) _prefixes ??= new byte[_maxPackets * prefix];
+            var first = viewer.Cursor;
+            long bytes = 0;
+            for (var n = 0; n < _maxPackets && viewer.Cursor <= published; n++)
+            {
+                if (!ring.TryGetSlot(viewer.Cursor, out var slot, out var entry)) break;
+                if (prefix > 0)
+                {
+                    framing.WritePrefix(_prefixes.AsSpan(n * prefix, prefix), (uint)entry.Sequence, entry.Length);
+                    _segments.Add(new ArraySegment<byte>(_prefixes!, n * prefix, prefix));
+                }
+                _segments.Add(new ArraySegment<byte>(slot, 0, entry.Length));
+                bytes += prefix + entry.Length;
+                viewer.Cursor++;
+            }
+            if (bytes == 0) return 0;
+            // On Linux a stream socket's gathered send completes once every byte is with the kernel.
+            await connection.Socket.SendAsync(_segments, System.Net.Sockets.SocketFlags.None).ConfigureAwait(false);
+            return ring.Holds(first) ? bytes : -1;
+        }
+    }
 
     /// <summary>
     /// One timer for every viewer with the same flush interval: each tick completes the task the viewers wait on

@@ -86,7 +86,9 @@ public static class StreamEndpoints
             if (await WriteHeadOrDescribeAsync(http, wmsp, viewer.Stream.Header, viewerStreams, onDemand: false).ConfigureAwait(false)) return;
             var pump = new LiveViewerPump(hub, viewer, wmsp is null ? ViewerFraming.Asf : ViewerFraming.CreateWmsp(), viewerStreams, metrics,
                 options.Value.ViewerFlushInterval);
-            await pump.RunAsync(http.Response.BodyWriter, ct).ConfigureAwait(false);
+            // Live viewers get the connection itself when it can be had: the fan-out fast path (DirectViewerConnection).
+            await using var direct = options.Value.DirectSend ? DirectViewerConnection.TryTakeOver(http) : null;
+            await pump.RunAsync(direct?.Writer ?? http.Response.BodyWriter, direct, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested || viewer.Closed.IsCancellationRequested)
         {

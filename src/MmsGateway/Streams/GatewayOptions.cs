@@ -38,6 +38,12 @@ public sealed class GatewayOptions
     /// </remarks>
     public TimeSpan ViewerFlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// Live viewers on plain HTTP/1.x get their connection taken over from Kestrel and are sent ring slots directly in one
+    /// gathered send per flush (Outputs/DirectViewerConnection.cs); false keeps every viewer on Kestrel's response pipe.
+    /// </summary>
+    public bool DirectSend { get; set; } = true;
+
     /// <summary>Kernel send buffer of each viewer connection (0 = the OS's autotuning).</summary>
     public int SocketSendBufferBytes { get; set; } = 256 * 1024;
 

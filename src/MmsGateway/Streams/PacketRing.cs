@@ -90,6 +90,26 @@ public sealed class PacketRing
     }
 
     /// <summary>
+    /// The slot holding packet <paramref name="sequence"/>, to be sent from where it lies (no copy). The bytes are only
+    /// good while the slot is not reused: after using them the reader must check <see cref="Holds"/>, which is false
+    /// once the writer has started on the packet <see cref="Capacity"/> later.
+    /// </summary>
+    public bool TryGetSlot(long sequence, out byte[] slot, out RingEntry entry)
+    {
+        slot = _slots[(int)(Math.Max(sequence, 0) % Capacity)];
+        entry = default;
+        return sequence <= Published && TryGetEntry(sequence, out entry);
+    }
+
+    /// <summary>True while packet <paramref name="sequence"/> is still in its slot, untouched by the writer.</summary>
+    public bool Holds(long sequence)
+    {
+        if (sequence < 0) return false;
+        Interlocked.MemoryBarrier();
+        return Volatile.Read(ref _stamps[(int)(sequence % Capacity)]) == sequence;
+    }
+
+    /// <summary>
     /// Where a new reader should start: the newest packet in which one of <paramref name="videoStreams"/> starts a
     /// key frame; for audio-only streams (empty set) the newest packet. -1 when nothing suitable is held at or after
     /// <paramref name="notBefore"/>.

@@ -1,0 +1,160 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using MmsGateway.Asf;
+using MmsGateway.Asf.Packets;
+using MmsGateway.Mms.Mmsh;
+using MmsGateway.Outputs;
+using MmsGateway.Streams;
+using MmsGateway.Testing;
+using MmsGateway.Tests.Streams;
+
+namespace MmsGateway.Tests.Outputs;
+
+/// <summary>
+/// The fan-out fast path: a live viewer's connection taken over from Kestrel and sent ring slots directly
+/// (Outputs/DirectViewerConnection.cs, LiveViewerPump). Read here byte by byte over a raw socket, as a player would.
+/// </summary>
+public sealed class DirectViewerConnectionTests
+{
+    [Fact]
+    public async Task A_live_asf_viewer_gets_a_close_delimited_body_of_whole_packets_that_ffmpeg_decodes()
+    {
+        await using var gateway = await GatewayHarness.StartAsync();
+        var (head, body) = await RawGetAsync(gateway, "GET /streams/live/live.asf HTTP/1.1\r\nHost: x\r\n\r\n", TimeSpan.FromSeconds(4));
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", head);
+        Assert.Contains("\r\nConnection: close\r\n", head);
+        Assert.Contains("\r\nContent-Type: video/x-ms-asf\r\n", head);
+        Assert.DoesNotContain("Transfer-Encoding", head);
+        Assert.DoesNotContain("Content-Length", head);
+
+        var header = AsfHeaderReader.Parse(body);
+        var start = header.Raw.Length + AsfDataObjectHeader.Size;
+        var packets = (body.Length - start) / header.PacketSize;
+        Assert.True(packets > 50, $"only {packets} packets in 4 s");
+        var payloads = new AsfPayload[AsfPacketParser.MaxPayloads];
+        for (var i = 0; i < packets; i++)
+        {
+            var packet = body.AsSpan(start + i * header.PacketSize, header.PacketSize);
+            Assert.True(AsfPacketParser.Parse(packet, header.PacketSize, payloads).PayloadCount > 0, $"packet {i} has no payload");
+        }
+        var path = Path.Combine(Directory.CreateTempSubdirectory("mmsgw-direct-").FullName, "view.asf");
+        await File.WriteAllBytesAsync(path, body[..(start + packets * header.PacketSize)]);
+        Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(path));
+    }
+
+    [Fact]
+    public async Task A_live_wmsp_viewer_gets_one_header_then_numbered_data_chunks_without_gaps()
+    {
+        await using var gateway = await GatewayHarness.StartAsync();
+        var (head, body) = await RawGetAsync(gateway,
+            "GET /streams/live/live.asf HTTP/1.0\r\nHost: x\r\nUser-Agent: NSPlayer/9.0.0.2980\r\nPragma: xPlayStrm=1\r\nPragma: client-id=7\r\n\r\n",
+            TimeSpan.FromSeconds(4));
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", head);
+        Assert.Contains("\r\nContent-Type: application/x-mms-framed\r\n", head);
+        Assert.Contains("features=\"broadcast\"", head);
+        Assert.Contains("\r\nConnection: close\r\n", head);
+
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(body));
+        Assert.True(MmshFraming.TryReadChunk(ref reader, out var first));
+        Assert.Equal(MmshChunkType.Header, first.Type);
+        var header = AsfHeaderReader.Parse(first.Payload.ToArray());
+        int data = 0;
+        uint? lastLocation = null;
+        byte? lastSequence = null;
+        while (MmshFraming.TryReadChunk(ref reader, out var chunk))
+        {
+            Assert.Equal(MmshChunkType.Data, chunk.Type);
+            Assert.Equal(header.PacketSize, (int)chunk.Payload.Length);
+            // Location ids are the hub's packet numbers: consecutive for a viewer that keeps up. The AF sequence counts
+            // 0..254 per viewer (MS-WMSP 2.2.3.1.2).
+            if (lastLocation is { } l) Assert.Equal(l + 1, chunk.Preheader.LocationId);
+            if (lastSequence is { } s) Assert.Equal(s == 254 ? 0 : s + 1, chunk.Preheader.AfFlags);
+            lastLocation = chunk.Preheader.LocationId;
+            lastSequence = chunk.Preheader.AfFlags;
+            data++;
+        }
+        Assert.True(data > 50, $"only {data} $D chunks in 4 s");
+    }
+
+    [Fact]
+    public async Task With_direct_send_off_the_viewer_gets_kestrels_chunked_response()
+    {
+        await using var gateway = await GatewayHarness.StartAsync("--Gateway:DirectSend=false");
+        var (head, body) = await RawGetAsync(gateway, "GET /streams/live/live.asf HTTP/1.1\r\nHost: x\r\n\r\n", TimeSpan.FromSeconds(2));
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", head);
+        Assert.Contains("\r\nTransfer-Encoding: chunked\r\n", head);
+        Assert.DoesNotContain("Connection: close", head);
+        Assert.True(body.Length > 10_000);
+    }
+
+    [Fact]
+    public void The_head_carries_the_headers_set_and_refuses_a_value_that_would_split_it()
+    {
+        var http = new DefaultHttpContext();
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "video/x-ms-asf";
+        http.Response.Headers.Pragma = new(["no-cache", "client-id=5"]);
+        http.Response.Headers.ContentLength = 10;
+        Assert.True(DirectViewerConnection.TryFormatHead(http.Response, new DateTimeOffset(2026, 11, 22, 6, 0, 0, TimeSpan.Zero), out var head));
+        Assert.Equal(
+            "HTTP/1.1 200 OK\r\nContent-Type: video/x-ms-asf\r\nPragma: no-cache\r\nPragma: client-id=5\r\n"
+            + "Date: Sun, 22 Nov 2026 06:00:00 GMT\r\nConnection: close\r\n\r\n",
+            Encoding.Latin1.GetString(head));
+
+        http.Response.Headers["X-Evil"] = "a\r\nSet-Cookie: b";
+        Assert.False(DirectViewerConnection.TryFormatHead(http.Response, DateTimeOffset.UtcNow, out _));
+    }
+
+    [Fact]
+    public void A_ring_slot_is_held_until_the_writer_starts_on_the_packet_a_capacity_later()
+    {
+        var ring = new PacketRing(capacity: 4, packetSize: 8);
+        for (var i = 0; i < 4; i++) ring.Append(new byte[8] { (byte)i, 0, 0, 0, 0, 0, 0, 0 }, AsfStreamSet.None, (uint)i);
+
+        Assert.True(ring.TryGetSlot(1, out var slot, out var entry));
+        Assert.Equal(1, slot[0]);
+        Assert.Equal(8, entry.Length);
+        Assert.False(ring.TryGetSlot(4, out _, out _)); // not published yet
+        Assert.True(ring.Holds(1));
+
+        ring.Append(new byte[8], AsfStreamSet.None, 4); // reuses the slot of packet 0
+        Assert.False(ring.Holds(0));
+        Assert.True(ring.Holds(1));
+        ring.Append(new byte[8], AsfStreamSet.None, 5);
+        Assert.False(ring.Holds(1));
+        Assert.False(ring.TryGetSlot(1, out _, out _));
+    }
+
+    /// <summary>Sends <paramref name="request"/> on a raw connection and reads for <paramref name="duration"/>: the head and the body.</summary>
+    private static async Task<(string Head, byte[] Body)> RawGetAsync(GatewayHarness gateway, string request, TimeSpan duration)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(gateway.BaseAddress.Host, gateway.BaseAddress.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        using var deadline = new CancellationTokenSource(duration);
+        try
+        {
+            while (true)
+            {
+                var n = await stream.ReadAsync(buffer, deadline.Token);
+                if (n == 0) break;
+                received.Write(buffer, 0, n);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        var all = received.ToArray();
+        var end = all.AsSpan().IndexOf("\r\n\r\n"u8);
+        Assert.True(end > 0, "no response head");
+        return (Encoding.Latin1.GetString(all, 0, end + 4), all[(end + 4)..]);
+    }
+}
