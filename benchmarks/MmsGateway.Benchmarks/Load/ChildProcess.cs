@@ -54,12 +54,19 @@ public sealed class ChildProcess : IDisposable
     /// <summary>utime + stime of the process (all its threads) in seconds, from <c>/proc/PID/stat</c>.</summary>
     public double CpuSeconds()
     {
+        var (user, system) = CpuTimes();
+        return user + system;
+    }
+
+    /// <summary>utime and stime apart (user code and the kernel's work on its behalf, sends included).</summary>
+    public (double User, double System) CpuTimes()
+    {
         var stat = File.ReadAllText($"/proc/{Id}/stat");
         // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         var utime = long.Parse(fields[11], CultureInfo.InvariantCulture);
         var stime = long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return (utime + stime) / (double)ClockTicks;
+        return (utime / (double)ClockTicks, stime / (double)ClockTicks);
     }
 
     /// <summary>Resident set size in bytes (<c>VmRSS</c>), threads and open file descriptors.</summary>

@@ -44,8 +44,8 @@ public static class FanOut
         }
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine();
-        Console.WriteLine("| server | viewers | delivered MB/s | server CPU s/s | MB per CPU-second | RSS start → end MB | RSS per viewer KB | fell behind |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| server | viewers | delivered MB/s | server CPU s/s | of it user | MB per CPU-second | RSS start → end MB | RSS per viewer KB | fell behind |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var row in rows) Console.WriteLine(row);
         return 0;
     }
@@ -77,7 +77,7 @@ public static class FanOut
         await Task.Delay(warmup);
 
         var before = load.Snapshot();
-        var cpuBefore = server.CpuSeconds();
+        var cpuBefore = server.CpuTimes();
         var clock = Stopwatch.StartNew();
         long rssPeak = 0;
         while (clock.Elapsed < window)
@@ -86,7 +86,9 @@ public static class FanOut
             rssPeak = Math.Max(rssPeak, server.Memory().RssBytes);
         }
         var after = load.Snapshot();
-        var cpu = server.CpuSeconds() - cpuBefore;
+        var cpuAfter = server.CpuTimes();
+        var cpu = cpuAfter.User + cpuAfter.System - cpuBefore.User - cpuBefore.System;
+        var userShare = cpu > 0 ? (cpuAfter.User - cpuBefore.User) / cpu : 0;
         var seconds = clock.Elapsed.TotalSeconds;
 
         long delivered = 0;
@@ -100,7 +102,7 @@ public static class FanOut
         behind = Math.Max(behind, load.Ended);
         var perCpu = cpu > 0 ? delivered / cpu / 1e6 : double.PositiveInfinity;
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {target} | {viewers} | {delivered / seconds / 1e6:0.0} | {cpu / seconds:0.000} | {perCpu:0} | {rssStart / 1048576.0:0} → {rssPeak / 1048576.0:0} | {(rssPeak - rssStart) / 1024.0 / viewers:0.0} | {behind} |");
+            $"| {target} | {viewers} | {delivered / seconds / 1e6:0.0} | {cpu / seconds:0.000} | {userShare:P0} | {perCpu:0} | {rssStart / 1048576.0:0} → {rssPeak / 1048576.0:0} | {(rssPeak - rssStart) / 1024.0 / viewers:0.0} | {behind} |");
     }
 }
 

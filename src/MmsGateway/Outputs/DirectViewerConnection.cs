@@ -32,6 +32,10 @@ public sealed class DirectViewerConnection : IAsyncDisposable
         _http = http;
         Socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
+        // Only now (NetworkStream refuses a non-blocking socket; its asynchronous writes are not affected): the pump's
+        // gathered sends never wait (LiveViewerPump: what the kernel does not take at once is copied and written
+        // asynchronously). Kestrel uses only asynchronous operations on the socket, which this does not change.
+        socket.Blocking = false;
         // Buffers are taken from the shared pool while a copy is written and given back on each flush.
         Writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
     }
@@ -53,6 +57,7 @@ public sealed class DirectViewerConnection : IAsyncDisposable
         if (!(request.Protocol == "HTTP/1.1" || request.Protocol == "HTTP/1.0")) return null;
         if (http.Features.Get<IConnectionSocketFeature>()?.Socket is not { Connected: true } socket) return null;
         if (!TryFormatHead(http.Response, DateTimeOffset.UtcNow, out var head)) return null;
+
         var connection = new DirectViewerConnection(http, socket);
         connection.Writer.Write(head);
         return connection;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Packets;
 using MmsGateway.Asf.Selection;
@@ -35,9 +36,6 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
 
     private static readonly ConcurrentDictionary<(TimeSpan Interval, int Phase), FlushClock> Clocks = new();
     private static int _nextPhase;
-
-    /// <summary>Most bytes in one gathered send of ring slots: the slots are not copied, so only the iovec count bounds it.</summary>
-    private const int DirectBatchBytes = 256 * 1024;
 
     /// <param name="output">Where the header and any rewritten packet go.</param>
     /// <param name="direct">
@@ -75,7 +73,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, viewer.Closed);
         var ct = linked.Token;
         using var abortOnEnd = direct?.AbortOn(ct) ?? default;
-        var gather = direct is null ? null : new SlotGather(direct, framing, ring.PacketSize);
+        var gather = direct is not null && SlotGather.Fits(framing, ring) ? new SlotGather(direct, framing, ring) : null;
         var scratch = ArrayPool<byte>.Shared.Rent(ring.PacketSize);
         try
         {
@@ -109,10 +107,11 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     if (gather is not null && passThrough && thinning == ThinningLevel.Full && packer is not { HasPending: true })
                     {
                         // The fast path: every packet goes out as the ring holds it, straight from its slot.
-                        var sent = await gather.SendAsync(ring, viewer, published).ConfigureAwait(false);
+                        var sent = gather.Send(viewer, published, output, out var copied);
                         if (sent < 0)
                         {
-                            // A slot was reused while the kernel read it: what went out may be torn, so this viewer ends.
+                            // A slot was reused before all of it was with the kernel or copied: what this viewer got may be
+                            // torn, so it ends (it was a whole ring behind; the hub would end it too).
                             metrics.PacketsDropped(hub.Name, "slow-viewer", 1);
                             return;
                         }
@@ -121,6 +120,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                             if (viewer.Cursor < ring.Oldest) return;
                             break;
                         }
+                        if (copied && await output.FlushAsync(ct).ConfigureAwait(false) is { IsCompleted: true } or { IsCanceled: true }) return;
                         metrics.ViewerBytes(hub.Name, viewer.Output, sent);
                         continue;
                     }
@@ -241,40 +241,75 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         : ThinningLevel.Full;
 
     /// <summary>
-    /// The gathered send of a taken-over viewer: an iovec per ring slot (and per MS-WMSP <c>$D</c> prefix, written into
-    /// a small buffer of the viewer's own), one <c>sendmsg</c> for everything new. The slots are checked after the send
-    /// (seqlock, <see cref="PacketRing.Holds"/>): if the first one sent was reused meanwhile, the viewer cannot be trusted
-    /// to have received whole packets.
+    /// The gathered send of a taken-over viewer: everything new goes out in one <c>sendmsg</c> straight from the ring.
+    /// With MS-WMSP framing the ring's own <c>$D</c> prefixes go too, so consecutive packets are one contiguous run (one
+    /// iovec, two where the ring wraps); plain ASF takes an iovec per packet, leaving the prefixes out. The first slot
+    /// is checked after the send (seqlock, <see cref="PacketRing.Holds"/>): if it was reused meanwhile, the viewer cannot
+    /// be trusted to have received whole packets.
     /// </summary>
-    private sealed class SlotGather(DirectViewerConnection connection, ViewerFraming framing, int packetSize)
+    private sealed class SlotGather(DirectViewerConnection connection, ViewerFraming framing, PacketRing ring)
     {
-        private readonly int _maxPackets = Math.Max(1, DirectBatchBytes / Math.Max(1, packetSize));
         private readonly List<ArraySegment<byte>> _segments = [];
-        private byte[]? _prefixes;
 
-        /// <summary>Sends from the viewer's cursor up to <paramref name="published"/>; bytes sent, 0 if none could be taken, -1 if torn.</summary>
-        public async ValueTask<long> SendAsync(PacketRing ring, HubViewer viewer, long published)
+        /// <summary>
+        /// Whether <paramref name="framing"/> can be sent from <paramref name="ring"/>: plain ASF always, MS-WMSP when the
+        /// ring carries the <c>$D</c> prefixes (the hub's rings do, <see cref="ViewerFraming.WriteRingPrefix"/>).
+        /// </summary>
+        public static bool Fits(ViewerFraming framing, PacketRing ring) => framing.PacketPrefix == 0 || framing.PacketPrefix == ring.PrefixSize;
+
+        /// <summary>
+        /// Sends from the viewer's cursor up to <paramref name="published"/> (at most <see cref="BatchBytes"/>) without
+        /// waiting: what the kernel does not take at once is copied into <paramref name="output"/>, which the caller
+        /// must then flush, so a slow viewer's pending bytes are its own and never a ring slot that may be reused.
+        /// Returns the bytes taken, 0 if none could be, -1 if a slot was reused before it was sent or copied.
+        /// </summary>
+        public long Send(HubViewer viewer, long published, PipeWriter output, out bool copied)
         {
+            copied = false;
             _segments.Clear();
-            var prefix = framing.PacketPrefix;
-            if (prefix > 0) _prefixes ??= new byte[_maxPackets * prefix];
+            var buffer = ring.Buffer;
+            var framed = framing.PacketPrefix > 0;
             var first = viewer.Cursor;
             long bytes = 0;
-            for (var n = 0; n < _maxPackets && viewer.Cursor <= published; n++)
+            int runStart = -1, runEnd = -1;
+            while (viewer.Cursor <= published && bytes + ring.Stride <= BatchBytes)
             {
-                if (!ring.TryGetSlot(viewer.Cursor, out var slot, out var entry)) break;
-                if (prefix > 0)
+                if (!ring.TryGetPublished(viewer.Cursor, out var entry)) break;
+                var slot = ring.SlotOffset(viewer.Cursor);
+                var start = framed ? slot : slot + ring.PrefixSize;
+                var end = slot + ring.PrefixSize + entry.Length;
+                if (start != runEnd)
                 {
-                    framing.WritePrefix(_prefixes.AsSpan(n * prefix, prefix), (uint)entry.Sequence, entry.Length);
-                    _segments.Add(new ArraySegment<byte>(_prefixes!, n * prefix, prefix));
+                    if (runStart >= 0) _segments.Add(new ArraySegment<byte>(buffer, runStart, runEnd - runStart));
+                    runStart = start;
                 }
-                _segments.Add(new ArraySegment<byte>(slot, 0, entry.Length));
-                bytes += prefix + entry.Length;
+                runEnd = end;
+                bytes += end - start;
                 viewer.Cursor++;
             }
             if (bytes == 0) return 0;
-            // On Linux a stream socket's gathered send completes once every byte is with the kernel.
-            await connection.Socket.SendAsync(_segments, System.Net.Sockets.SocketFlags.None).ConfigureAwait(false);
+            _segments.Add(new ArraySegment<byte>(buffer, runStart, runEnd - runStart));
+
+            // Non-blocking (DirectViewerConnection sets it): one sendmsg, as much as the socket buffer takes.
+            var sent = connection.Socket.Send(_segments, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock) sent = 0;
+            else if (error != SocketError.Success) throw new SocketException((int)error);
+            if (sent < bytes)
+            {
+                var skip = sent;
+                foreach (var segment in _segments)
+                {
+                    if (skip >= segment.Count)
+                    {
+                        skip -= segment.Count;
+                        continue;
+                    }
+                    output.Write(segment.AsSpan(skip));
+                    skip = 0;
+                }
+                copied = true;
+            }
+            framing.ContinueAfter(viewer.Cursor - 1);
             return ring.Holds(first) ? bytes : -1;
         }
     }

@@ -17,6 +17,21 @@ public abstract class ViewerFraming
 
     public abstract void WriteEnd(PipeWriter writer);
 
+    /// <summary>Packets up to <paramref name="sequence"/> went out with the ring's own prefixes: number on from there.</summary>
+    public virtual void ContinueAfter(long sequence) { }
+
+    /// <summary>
+    /// The MS-WMSP <c>$D</c> prefix a hub's ring stores in front of each packet, so that taken-over viewers send runs of
+    /// packets straight from the ring (LiveViewerPump). Location id: the packet's sequence in the hub; AF sequence: that
+    /// number modulo 255, which counts 0..254 like a viewer's own framing (§2.2.3.1.2) and stays continuous for every
+    /// viewer that is sent consecutive packets.
+    /// </summary>
+    public static void WriteRingPrefix(Span<byte> destination, long sequence, int length) =>
+        MmshFraming.WriteDataPrefix(destination, MmshChunkType.Data, (uint)sequence, 0, (byte)(sequence % 255), length);
+
+    /// <summary>Bytes of <see cref="WriteRingPrefix"/>.</summary>
+    public const int RingPrefixSize = MmshFraming.DataPrefixSize;
+
     public static ViewerFraming Asf { get; } = new AsfFraming();
     /// <summary>A new WMSP framing per viewer: it numbers its $D packets.</summary>
     public static ViewerFraming CreateWmsp() => new WmspFraming();
@@ -45,5 +60,7 @@ public abstract class ViewerFraming
         }
 
         public override void WriteEnd(PipeWriter writer) => MmshFraming.WriteEndOfStream(writer);
+
+        public override void ContinueAfter(long sequence) => _sequence = (byte)((sequence + 1) % 255);
     }
 }

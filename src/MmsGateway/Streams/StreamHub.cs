@@ -385,7 +385,7 @@ public sealed partial class StreamHub : IAsyncDisposable
             }
             var capacity = Math.Clamp(_global.RingBytes / header.PacketSize, 64, 16384);
             var stream = new HubStream(++_version, header, IsSuperset(offered, upstream) ? offered : upstream, upstream,
-                new PacketRing(capacity, header.PacketSize), _meter);
+                new PacketRing(capacity, header.PacketSize, Outputs.ViewerFraming.RingPrefixSize, Outputs.ViewerFraming.WriteRingPrefix), _meter);
             _outputTimeMs = -1;
             _freshFrom = 0;
             if (Current is not null)
