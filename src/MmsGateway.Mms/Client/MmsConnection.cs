@@ -56,6 +56,10 @@ internal sealed class MmsConnection : IAsyncDisposable
     private readonly Lock _timerLock = new();
     private CancellationTokenSource _receiveCts = new();
     private long _receiveDeadline = long.MaxValue;
+    // When the receive timer is due (timestamp), MaxValue when it is not armed. The timer is only moved when a deadline
+    // comes before it: a receive per upstream packet would otherwise change it twice per packet, and every change wakes
+    // the runtime's timer thread. A timer left armed past a receive fires once for nothing or re-arms for the next one.
+    private long _timerDue = long.MaxValue;
     private volatile bool _receiveTimedOut;
     private volatile bool _aborted;
     private bool _disposed;
@@ -234,7 +238,11 @@ internal sealed class MmsConnection : IAsyncDisposable
 
             _receiveTimedOut = false;
             _receiveDeadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
-            _receiveTimer.Change(timeout, Timeout.InfiniteTimeSpan);
+            if (_receiveDeadline < _timerDue)
+            {
+                _timerDue = _receiveDeadline;
+                _receiveTimer.Change(timeout, Timeout.InfiniteTimeSpan);
+            }
         }
 
         int received;
@@ -269,7 +277,6 @@ internal sealed class MmsConnection : IAsyncDisposable
             lock (_timerLock)
             {
                 _receiveDeadline = long.MaxValue;
-                _receiveTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             }
         }
 
@@ -360,18 +367,21 @@ internal sealed class MmsConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// The receive deadline passed: cancel the receive. Under <see cref="_timerLock"/> with arming and disarming, so
-    /// a late callback of an earlier receive (disarmed: deadline MaxValue) does nothing, and a callback that runs a
-    /// little before the deadline re-arms for the rest instead of being lost.
+    /// The receive timer fired: cancel the receive if its deadline passed. Under <see cref="_timerLock"/> with arming
+    /// and disarming, so a callback left over from an earlier receive (disarmed: deadline MaxValue) does nothing, and a
+    /// callback that runs before the current deadline (an earlier receive armed it, or it ran a little early) re-arms
+    /// for the rest instead of being lost.
     /// </summary>
     private void OnReceiveTimer()
     {
         lock (_timerLock)
         {
+            _timerDue = long.MaxValue;
             if (_receiveDeadline == long.MaxValue) return;
             long left = _receiveDeadline - _time.GetTimestamp();
             if (left > 0)
             {
+                _timerDue = _receiveDeadline;
                 _receiveTimer.Change(TimeSpan.FromSeconds((double)left / _time.TimestampFrequency) + TimeSpan.FromMilliseconds(1),
                     Timeout.InfiniteTimeSpan);
                 return;
