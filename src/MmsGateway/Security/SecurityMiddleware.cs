@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,14 @@ public sealed partial class SecurityMiddleware(RequestDelegate next, IOptions<Se
 
     public Task InvokeAsync(HttpContext http)
     {
+        // A declared body over the limit is refused before anything runs. Kestrel enforces MaxRequestBodySize only
+        // when a body is read, and no endpoint here reads one that large, so without this the limit would never answer.
+        if (http.Request.ContentLength is { } declared && http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } max
+            && declared > max)
+        {
+            return RefuseAsync(http, StatusCodes.Status413PayloadTooLarge,
+                $"a request body of {declared} bytes is over the limit of {max} (Gateway:Security:MaxRequestBodySize)");
+        }
         var path = http.Request.Path;
         if (IsAdministrative(path))
         {

@@ -136,6 +136,15 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task A_declared_body_over_the_limit_gets_413_before_any_endpoint_runs()
+    {
+        await using var harness = await GatewayHarness.StartAsync("--Gateway:Security:MaxRequestBodySize=1024");
+        Assert.Equal(413, await RawStatusAsync(harness, "POST /admin/streams/live/disconnect HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"));
+        // A body within the limit reaches the endpoint.
+        Assert.Equal(200, await RawStatusAsync(harness, "POST /admin/streams/live/disconnect HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"));
+    }
+
+    [Fact]
     public async Task A_bad_limit_stops_start_up_naming_its_key()
     {
         var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
