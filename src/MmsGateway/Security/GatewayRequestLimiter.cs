@@ -26,8 +26,8 @@ public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
 
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
-    private readonly PartitionedRateLimiter<HttpContext> _perClient;
-    private readonly PartitionedRateLimiter<HttpContext> _perStream;
+    private readonly KeyedConcurrencyLimit _perClient;
+    private readonly KeyedConcurrencyLimit _perStream;
     private readonly SecurityOptions _options;
     private readonly UpstreamSessionLimit _upstream;
 
@@ -37,13 +37,8 @@ public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
         _upstream = upstream;
         var perClient = Math.Max(1, _options.MaxConcurrentRequestsPerClient);
         var perStream = Math.Max(1, _options.MaxViewersPerStream);
-        _perClient = PartitionedRateLimiter.Create<HttpContext, string>(http => IsProbe(http.Request.Path)
-            ? RateLimitPartition.GetNoLimiter("probe")
-            : RateLimitPartition.GetConcurrencyLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new ConcurrencyLimiterOptions { PermitLimit = perClient, QueueLimit = 0 }));
-        _perStream = PartitionedRateLimiter.Create<HttpContext, string>(http => ViewedStream(http.Request.Path) is { } stream
-            ? RateLimitPartition.GetConcurrencyLimiter(stream, _ => new ConcurrencyLimiterOptions { PermitLimit = perStream, QueueLimit = 0 })
-            : RateLimitPartition.GetNoLimiter(""));
+        _perClient = new KeyedConcurrencyLimit(perClient);
+        _perStream = new KeyedConcurrencyLimit(perStream);
     }
 
     /// <summary>The stream a viewer request watches (lower case), <c>/play</c> for ad-hoc play, else null.</summary>
@@ -57,7 +52,10 @@ public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
         return name.Length == 0 || name.Contains('/', StringComparison.Ordinal) ? null : name.ToLowerInvariant();
     }
 
-    public override RateLimiterStatistics? GetStatistics(HttpContext resource) => _perClient.GetStatistics(resource);
+    public override RateLimiterStatistics? GetStatistics(HttpContext resource) =>
+        new() { CurrentAvailablePermits = IsProbe(resource.Request.Path) ? int.MaxValue : _perClient.Available(ClientKey(resource)) };
+
+    private static string ClientKey(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount)
     {
@@ -66,17 +64,15 @@ public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
             return new Refusal(StatusCodes.Status503ServiceUnavailable,
                 $"the gateway already has {_upstream.Limit} upstream sessions open (Gateway:Security:MaxUpstreamSessions)");
         }
-        var client = _perClient.AttemptAcquire(resource, permitCount);
+        var client = IsProbe(resource.Request.Path) ? KeyedConcurrencyLimit.Unlimited : _perClient.TryAcquire(ClientKey(resource));
         if (!client.IsAcquired)
         {
-            client.Dispose();
             return new Refusal(StatusCodes.Status429TooManyRequests,
                 $"too many requests in progress from {resource.Connection.RemoteIpAddress} (Gateway:Security:MaxConcurrentRequestsPerClient={_options.MaxConcurrentRequestsPerClient})");
         }
-        var stream = _perStream.AttemptAcquire(resource, permitCount);
+        var stream = ViewedStream(resource.Request.Path) is { } name ? _perStream.TryAcquire(name) : KeyedConcurrencyLimit.Unlimited;
         if (!stream.IsAcquired)
         {
-            stream.Dispose();
             client.Dispose();
             return new Refusal(StatusCodes.Status503ServiceUnavailable,
                 $"stream '{ViewedStream(resource.Request.Path)}' has its maximum of {_options.MaxViewersPerStream} viewers (Gateway:Security:MaxViewersPerStream)");
@@ -96,16 +92,6 @@ public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
             response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         var reason = context.Lease.TryGetMetadata(MetadataName.ReasonPhrase, out var text) && text is not null ? text : "a limit was reached";
         await response.WriteErrorAsync(status, reason, cancellationToken).ConfigureAwait(false);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _perClient.Dispose();
-            _perStream.Dispose();
-        }
-        base.Dispose(disposing);
     }
 
     private static bool IsProbe(PathString path) =>
@@ -170,6 +156,99 @@ public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
                 second.Dispose();
             }
             base.Dispose(disposing);
+        }
+    }
+}
+
+/// <summary>
+/// Concurrency permits per key (a client address, a stream) with no timer: <c>PartitionedRateLimiter.Create</c> keeps a
+/// limiter per partition and sweeps idle ones every 100 ms, waking an otherwise idle gateway ten times a second per
+/// limiter (benchmarks/README.md, "Fan-out"). Here a key's entry exists exactly while it holds permits, so nothing needs
+/// sweeping and memory is bounded by the requests in progress.
+/// </summary>
+internal sealed class KeyedConcurrencyLimit(int permitLimit)
+{
+    private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>An acquired lease that holds nothing: requests outside a limit's scope.</summary>
+    public static RateLimitLease Unlimited { get; } = new Lease(null, "");
+
+    private static readonly RateLimitLease Refused = new RefusedLease();
+
+    /// <summary>A permit for <paramref name="key"/>, or a lease that is not acquired when the key holds them all.</summary>
+    public RateLimitLease TryAcquire(string key)
+    {
+        lock (_gate)
+        {
+            _held.TryGetValue(key, out var held);
+            if (held >= permitLimit) return Refused;
+            _held[key] = held + 1;
+        }
+        return new Lease(this, key);
+    }
+
+    public int Available(string key)
+    {
+        lock (_gate)
+        {
+            return permitLimit - _held.GetValueOrDefault(key);
+        }
+    }
+
+    /// <summary>Keys holding permits now (for tests: entries do not outlive their requests).</summary>
+    public int Keys
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _held.Count;
+            }
+        }
+    }
+
+    private void Release(string key)
+    {
+        lock (_gate)
+        {
+            if (!_held.TryGetValue(key, out var held)) return;
+            if (held <= 1) _held.Remove(key);
+            else _held[key] = held - 1;
+        }
+    }
+
+    private sealed class Lease(KeyedConcurrencyLimit? owner, string key) : RateLimitLease
+    {
+        private int _released;
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && owner is not null && Interlocked.Exchange(ref _released, 1) == 0) owner.Release(key);
+            base.Dispose(disposing);
+        }
+    }
+
+    private sealed class RefusedLease : RateLimitLease
+    {
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
         }
     }
 }
