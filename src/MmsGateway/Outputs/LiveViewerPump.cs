@@ -266,11 +266,12 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         public long Send(HubViewer viewer, long published, PipeWriter output, out bool copied)
         {
             copied = false;
-            _segments.Clear();
             var buffer = ring.Buffer;
             var framed = framing.PacketPrefix > 0;
             var first = viewer.Cursor;
             long bytes = 0;
+            Span<(int Offset, int Length)> ranges = stackalloc (int, int)[GatheredSend.MaxRanges];
+            var count = 0;
             int runStart = -1, runEnd = -1;
             while (viewer.Cursor <= published && bytes + ring.Stride <= BatchBytes)
             {
@@ -280,7 +281,11 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 var end = slot + ring.PrefixSize + entry.Length;
                 if (start != runEnd)
                 {
-                    if (runStart >= 0) _segments.Add(new ArraySegment<byte>(buffer, runStart, runEnd - runStart));
+                    if (runStart >= 0)
+                    {
+                        if (count == ranges.Length - 1) break; // the last range is the one being built
+                        ranges[count++] = (runStart, runEnd - runStart);
+                    }
                     runStart = start;
                 }
                 runEnd = end;
@@ -288,23 +293,22 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 viewer.Cursor++;
             }
             if (bytes == 0) return 0;
-            _segments.Add(new ArraySegment<byte>(buffer, runStart, runEnd - runStart));
+            ranges[count++] = (runStart, runEnd - runStart);
+            ranges = ranges[..count];
 
-            // Non-blocking (DirectViewerConnection sets it): one sendmsg, as much as the socket buffer takes.
-            var sent = connection.Socket.Send(_segments, SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock) sent = 0;
-            else if (error != SocketError.Success) throw new SocketException((int)error);
+            // One sendmsg, as much as the socket buffer takes (the socket is non-blocking: DirectViewerConnection).
+            var sent = GatheredSend.Send(connection.Socket, buffer, ranges, _segments);
             if (sent < bytes)
             {
                 var skip = sent;
-                foreach (var segment in _segments)
+                foreach (var (offset, length) in ranges)
                 {
-                    if (skip >= segment.Count)
+                    if (skip >= length)
                     {
-                        skip -= segment.Count;
+                        skip -= length;
                         continue;
                     }
-                    output.Write(segment.AsSpan(skip));
+                    output.Write(buffer.AsSpan(offset + (int)skip, length - (int)skip));
                     skip = 0;
                 }
                 copied = true;
