@@ -19,8 +19,10 @@ namespace MmsGateway.Outputs;
 /// <remarks>
 /// The fan-out fast path (benchmarks/README.md, "Fan-out"): viewers with the same flush interval share a few
 /// <see cref="FlushClock"/>s, so a thousand viewers cost eight timers, wake in groups once per interval and write
-/// everything new in one flush each; a viewer whose filter passes every packet unchanged (all streams, no thinning,
-/// synchronised) copies ring slots straight into the pipe without parsing them; nothing is allocated per packet.
+/// everything new in one flush each; nothing is allocated per packet. A viewer whose filter passes every packet
+/// unchanged (all streams, no thinning, synchronised) is not parsed at all: on a taken-over connection
+/// (<see cref="DirectViewerConnection"/>) its packets go to the kernel straight from the ring (<see cref="SlotGather"/>),
+/// otherwise ring slots are copied into the response's pipe.
 /// </remarks>
 public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFraming framing, AsfStreamSet streams, GatewayMetrics metrics, TimeSpan flushInterval)
 {
@@ -249,7 +251,8 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
     /// </summary>
     private sealed class SlotGather(DirectViewerConnection connection, ViewerFraming framing, PacketRing ring)
     {
-        private readonly List<ArraySegment<byte>> _segments = [];
+        /// <summary>For <see cref="GatheredSend"/> where it cannot call <c>sendmsg</c> itself.</summary>
+        private readonly List<ArraySegment<byte>> _fallback = [];
 
         /// <summary>
         /// Whether <paramref name="framing"/> can be sent from <paramref name="ring"/>: plain ASF always, MS-WMSP when the
@@ -297,7 +300,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
             ranges = ranges[..count];
 
             // One sendmsg, as much as the socket buffer takes (the socket is non-blocking: DirectViewerConnection).
-            var sent = GatheredSend.Send(connection.Socket, buffer, ranges, _segments);
+            var sent = GatheredSend.Send(connection.Socket, buffer, ranges, _fallback);
             if (sent < bytes)
             {
                 var skip = sent;
