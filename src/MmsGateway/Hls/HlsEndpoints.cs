@@ -55,6 +55,7 @@ public static class HlsEndpoints
         {
             var rendition = await hls.GetOrStartAsync(name, variant, ct).ConfigureAwait(false)
                 ?? throw new HlsUnavailableException(404, $"stream '{name}' has no HLS variant '{variant}'");
+            using var waiting = rendition.Use();
             var segmenter = rendition.Segmenter;
             var target = TimeSpan.FromSeconds(3 * segmenter.Current.TargetDuration);
             HlsWindow window;
@@ -110,7 +111,7 @@ public static class HlsEndpoints
             await WriteProblemAsync(http, new HlsUnavailableException(404, $"'{file}' is not (or no longer) part of stream '{name}'")).ConfigureAwait(false);
             return;
         }
-        rendition.Touch();
+        using var waiting = rendition.Use();
         var segmenter = rendition.Segmenter;
         var wait = TimeSpan.FromSeconds(3 * segmenter.Current.TargetDuration);
         byte[]? data = null;

@@ -37,6 +37,7 @@ public sealed partial class HlsRendition : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _supervisor = Task.CompletedTask;
     private long _lastAccess;
+    private int _waiting;
     private volatile ChildProcess? _process;
     private volatile bool _sourceSwitched;
 
@@ -76,9 +77,31 @@ public sealed partial class HlsRendition : IAsyncDisposable
     /// <summary>The process id of the running ffmpeg, if one runs.</summary>
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
-    public TimeSpan Idle => _time.GetElapsedTime(Interlocked.Read(ref _lastAccess));
+    /// <summary>Time since the last request, zero while a request is waiting on the rendition (<see cref="Use"/>).</summary>
+    public TimeSpan Idle => Volatile.Read(ref _waiting) > 0 ? TimeSpan.Zero : _time.GetElapsedTime(Interlocked.Read(ref _lastAccess));
 
     public void Touch() => Interlocked.Exchange(ref _lastAccess, _time.GetTimestamp());
+
+    /// <summary>
+    /// Marks the rendition in use while a request waits on it (a cold start's first playlist, a blocking playlist or part
+    /// request): the idle sweep must not stop a rendition under a viewer waiting for its first segment, which on a busy
+    /// machine can take longer than a short <c>IdleTimeout</c>.
+    /// </summary>
+    public WaitingRequest Use()
+    {
+        Interlocked.Increment(ref _waiting);
+        return new WaitingRequest(this);
+    }
+
+    /// <summary>Ends a <see cref="Use"/>: the request counts as the last access.</summary>
+    public readonly struct WaitingRequest(HlsRendition rendition) : IDisposable
+    {
+        public void Dispose()
+        {
+            rendition.Touch();
+            Interlocked.Decrement(ref rendition._waiting);
+        }
+    }
 
     public void Start() => _supervisor = Task.Run(() => SuperviseAsync(_stop.Token));
 
