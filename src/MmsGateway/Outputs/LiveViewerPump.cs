@@ -51,7 +51,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         {
             await RunCoreAsync(output, direct, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (direct is not null && e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        catch (Exception e) when (direct is not null && e is IOException or SocketException or ObjectDisposedException)
         {
             // The viewer closed its connection, or it was aborted because the viewer ended: on Kestrel's pipe the same is a
             // completed flush, not an error.

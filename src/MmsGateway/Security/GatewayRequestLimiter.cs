@@ -136,17 +136,9 @@ public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
     }
 
     /// <summary>The per-client and per-stream permits of one admitted request, returned together.</summary>
-    private sealed class Both(RateLimitLease first, RateLimitLease second) : RateLimitLease
+    private sealed class Both(RateLimitLease first, RateLimitLease second) : PermitLease
     {
         public override bool IsAcquired => true;
-
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
-        }
 
         protected override void Dispose(bool disposing)
         {
@@ -218,19 +210,11 @@ internal sealed class KeyedConcurrencyLimit(int permitLimit)
         }
     }
 
-    private sealed class Lease(KeyedConcurrencyLimit? owner, string key) : RateLimitLease
+    private sealed class Lease(KeyedConcurrencyLimit? owner, string key) : PermitLease
     {
         private int _released;
 
         public override bool IsAcquired => true;
-
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
-        }
 
         protected override void Dispose(bool disposing)
         {
@@ -239,16 +223,20 @@ internal sealed class KeyedConcurrencyLimit(int permitLimit)
         }
     }
 
-    private sealed class RefusedLease : RateLimitLease
+    private sealed class RefusedLease : PermitLease
     {
         public override bool IsAcquired => false;
+    }
+}
 
-        public override IEnumerable<string> MetadataNames => [];
+/// <summary>A lease that only says whether permits were granted: no metadata (refusals with a reason are <c>Refusal</c>).</summary>
+internal abstract class PermitLease : RateLimitLease
+{
+    public override IEnumerable<string> MetadataNames => [];
 
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
-        }
+    public override bool TryGetMetadata(string metadataName, out object? metadata)
+    {
+        metadata = null;
+        return false;
     }
 }

@@ -78,7 +78,7 @@ public sealed class PacketRing
         var index = (int)(sequence % Capacity);
         Volatile.Write(ref _stamps[index], -1);
         Interlocked.MemoryBarrier();
-        var slot = _buffer.AsSpan(index * Stride, Stride);
+        var slot = _buffer.AsSpan(SlotOffset(sequence), Stride);
         _writePrefix?.Invoke(slot[..PrefixSize], sequence, packet.Length);
         packet.CopyTo(slot[PrefixSize..]);
         _entries[index] = new RingEntry(sequence, packet.Length, keyFrameStarts, sendTime);
@@ -112,7 +112,7 @@ public sealed class PacketRing
         var index = (int)(sequence % Capacity);
         if (Volatile.Read(ref _stamps[index]) != sequence) return false;
         var copy = _entries[index];
-        _buffer.AsSpan(index * Stride + PrefixSize, copy.Length).CopyTo(destination);
+        _buffer.AsSpan(SlotOffset(sequence) + PrefixSize, copy.Length).CopyTo(destination);
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _stamps[index]) != sequence) return false;
         entry = copy;
