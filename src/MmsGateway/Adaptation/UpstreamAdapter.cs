@@ -22,6 +22,13 @@ public sealed record AdaptationDecision(int From, int To, AdaptationRung Rung, A
 /// <summary>One taken step, for <c>GET /streams</c>.</summary>
 public sealed record AdaptationStep(DateTimeOffset At, string From, string To, string Reason, long ReceivedBitsPerSecond, double Progress);
 
+/// <summary>One step of the current ladder, for <c>GET /streams</c>: what the adapter can move between.</summary>
+public sealed record AdaptationLadderStep(string Description, long Bitrate, int ThinningLevel, IReadOnlyList<int> Streams)
+{
+    public static AdaptationLadderStep Of(AdaptationRung rung) =>
+        new(rung.Describe(), rung.Bitrate, rung.ThinningLevel, rung.Streams.Numbers.ToArray());
+}
+
 /// <summary>
 /// Smart streaming's decisions for one live stream (design.md "Adaptation"; Windows Media's "intelligent streaming"):
 /// which ladder step to take at connect (the best within the configured cap and the last measured link rate), when
@@ -48,6 +55,7 @@ public sealed class UpstreamAdapter(AdaptationOptions options, long? maxBitrate,
     private bool _lastChangeWasClimb;
     private long? _linkBitsPerSecond;
     private volatile AdaptationSnapshot _snapshot = AdaptationSnapshot.NotConnected;
+    private (AdaptationLadder? Ladder, AdaptationLadderStep[] Steps) _publishedLadder = (null, []);
 
     /// <summary>The ladder of the current session's header (null before the first connect).</summary>
     public AdaptationLadder? Ladder { get; private set; }
@@ -171,17 +179,20 @@ public sealed class UpstreamAdapter(AdaptationOptions options, long? maxBitrate,
         AdaptationStep[] history;
         lock (_history) history = [.. _history];
         var previous = _snapshot;
+        // The ladder is rebuilt only when bitrates are measured or a session starts: described once per ladder.
+        if (!ReferenceEquals(_publishedLadder.Ladder, ladder)) _publishedLadder = (ladder, [.. ladder.Rungs.Select(AdaptationLadderStep.Of)]);
         _snapshot = new AdaptationSnapshot(true, Rung, ladder.Rungs.Count, rung?.Describe() ?? "measuring the source's bitrates",
             rung?.Bitrate ?? ladder.Offered.Numbers.Sum(BitrateOf), rung?.ThinningLevel ?? 0,
             link?.ReceivedBitsPerSecond ?? previous.ReceivedBitsPerSecond, Math.Round(link?.Progress ?? previous.Progress, 3),
-            link?.BehindMs ?? previous.BehindMs, history);
+            link?.BehindMs ?? previous.BehindMs, history, _publishedLadder.Steps);
     }
 }
 
 /// <summary>The adapter's state as <c>GET /streams</c> shows it.</summary>
 public sealed record AdaptationSnapshot(
     bool Enabled, int Step, int Steps, string Current, long SelectedBitrate, int ThinningLevel,
-    long ReceivedBitsPerSecond, double Progress, long BehindMs, IReadOnlyList<AdaptationStep> History)
+    long ReceivedBitsPerSecond, double Progress, long BehindMs, IReadOnlyList<AdaptationStep> History,
+    IReadOnlyList<AdaptationLadderStep> Ladder)
 {
-    public static AdaptationSnapshot NotConnected { get; } = new(true, -1, 0, "not connected", 0, 0, 0, 0, 0, []);
+    public static AdaptationSnapshot NotConnected { get; } = new(true, -1, 0, "not connected", 0, 0, 0, 0, 0, [], []);
 }

@@ -246,8 +246,11 @@ public sealed partial class StreamHub : IAsyncDisposable
             if (replayedThrough >= 0)
             {
                 if (header.SendTime <= replayedThrough && header.SendTime + ReplayOverlapLimitMs > replayedThrough) continue;
-                // Past the overlap; or far behind it, which is another timeline after all: shift as after a reconnect.
-                if (header.SendTime <= replayedThrough) shiftKnown = false;
+                // Far behind the overlap: another timeline after all, shift as after a reconnect. Well ahead of it: the
+                // re-Play joined the live point while this session lagged behind it (a step down is taken because the
+                // link fell behind), so what the slow link never carried is gone; splice the new session on right
+                // after what the viewers have, as after a reconnect, so their players skip it instead of stalling.
+                if (header.SendTime <= replayedThrough || header.SendTime > replayedThrough + ReplayJumpLimitMs) shiftKnown = false;
                 replayedThrough = -1;
             }
             lastRawSendTime = header.SendTime;
@@ -277,7 +280,13 @@ public sealed partial class StreamHub : IAsyncDisposable
             _adapter!.Observe(nowMs, header.SendTime, Math.Max(packet.Length - header.PaddingLength, 1));
             if (nowMs < nextEvaluation) continue;
             nextEvaluation = nowMs + EvaluationIntervalMs;
-            if (_adapter.Evaluate(nowMs) is { } decision) adapting = await StepAsync(session, stream, decision, ct).ConfigureAwait(false);
+            if (_adapter.Evaluate(nowMs) is not { } decision) continue;
+            var selectedBefore = session.SelectedStreams;
+            adapting = await StepAsync(session, stream, decision, ct).ConfigureAwait(false);
+            // A switch by re-Play (MMSH, protocol.md §5.4) restarts a broadcast at a key frame near the
+            // live point, usually with the same header, so no HeaderChanged says so: handle the overlap or the jump as
+            // for a re-played header. A switch in place (MMST 0x33) goes on from the next packet and is not affected.
+            if (session.IsBroadcast && session.SelectedStreams != selectedBefore && lastRawSendTime >= 0) replayedThrough = lastRawSendTime;
         }
     }
 
@@ -285,6 +294,9 @@ public sealed partial class StreamHub : IAsyncDisposable
 
     /// <summary>A re-played broadcast restarting further back than this is taken for a new timeline.</summary>
     private const long ReplayOverlapLimitMs = 30_000;
+
+    /// <summary>A re-played broadcast resuming further ahead than this skipped media (wider than any packet spacing of a live stream).</summary>
+    private const long ReplayJumpLimitMs = 500;
 
     private long NowMs() => (long)_time.GetElapsedTime(_epoch).TotalMilliseconds;
 

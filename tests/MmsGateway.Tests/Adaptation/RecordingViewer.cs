@@ -163,11 +163,25 @@ internal sealed record ReceivedMedia(AsfHeader Header, IReadOnlyDictionary<int, 
         return longest;
     }
 
+    /// <summary>The furthest the audio's presentation time went back, in arrival order: audio heard twice.</summary>
+    public long LongestAudioStepBack()
+    {
+        var times = ObjectStarts[AudioStream];
+        long longest = 0, newest = times.Count > 0 ? times[0] : 0;
+        foreach (var t in times)
+        {
+            longest = Math.Max(longest, newest - t);
+            newest = Math.Max(newest, t);
+        }
+        return longest;
+    }
+
     public int ObjectsOf(int stream) => ObjectStarts.TryGetValue(stream, out var list) ? list.Count : 0;
 }
 
 /// <summary>The <c>adaptation</c> part of a stream in <c>GET /streams</c>.</summary>
-internal sealed record AdaptationState(int[] SelectedStreams, int Step, string Current, int ThinningLevel, long SelectedBitrate, string[] History)
+internal sealed record AdaptationState(int[] SelectedStreams, int Step, string Current, int ThinningLevel, long SelectedBitrate,
+    string[] History, LadderStep[] Ladder)
 {
     public static async Task<AdaptationState> ReadAsync(HttpClient http, string stream)
     {
@@ -180,8 +194,23 @@ internal sealed record AdaptationState(int[] SelectedStreams, int Step, string C
             adaptation.GetProperty("current").GetString()!,
             adaptation.GetProperty("thinningLevel").GetInt32(),
             adaptation.GetProperty("selectedBitrate").GetInt64(),
-            adaptation.GetProperty("history").EnumerateArray().Select(h => $"{h.GetProperty("reason").GetString()}: {h.GetProperty("from").GetString()} -> {h.GetProperty("to").GetString()}").ToArray());
+            adaptation.GetProperty("history").EnumerateArray().Select(h =>
+                $"{h.GetProperty("reason").GetString()}: {h.GetProperty("from").GetString()} -> {h.GetProperty("to").GetString()}" +
+                $" (link {h.GetProperty("receivedBitsPerSecond").GetInt64() / 1000} kbps, progress {h.GetProperty("progress").GetDouble()})").ToArray(),
+            adaptation.GetProperty("ladder").EnumerateArray().Select(l => new LadderStep(
+                l.GetProperty("bitrate").GetInt64(),
+                l.GetProperty("thinningLevel").GetInt32(),
+                l.GetProperty("streams").EnumerateArray().Select(e => e.GetInt32()).ToArray())).ToArray());
     }
 
-    public override string ToString() => $"selected [{string.Join(",", SelectedStreams)}], {Current}; history: {string.Join(" | ", History)}";
+    /// <summary>The bitrate of the ladder step taking exactly <paramref name="streams"/> at <paramref name="thinningLevel"/>.</summary>
+    public long BitrateOf(int thinningLevel, params int[] streams) =>
+        Ladder.First(l => l.ThinningLevel == thinningLevel && l.Streams.SequenceEqual(streams)).Bitrate;
+
+    public override string ToString() =>
+        $"selected [{string.Join(",", SelectedStreams)}], {Current}; history: {string.Join(" | ", History)}; " +
+        $"ladder: {string.Join(", ", Ladder.Select(l => $"[{string.Join(",", l.Streams)}]@{l.ThinningLevel} {l.Bitrate / 1000} kbps"))}";
 }
+
+/// <summary>One step of the ladder as <c>GET /streams</c> lists it.</summary>
+internal sealed record LadderStep(long Bitrate, int ThinningLevel, int[] Streams);

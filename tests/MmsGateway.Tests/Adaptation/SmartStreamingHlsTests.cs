@@ -45,7 +45,7 @@ public sealed class SmartStreamingHlsTests
             await Task.Delay(300);
         }
 
-        gateway.Origin.RateBps = 600_000;
+        gateway.Origin.RateBps = SmartStreamingTests.CapBetween(state.BitrateOf(0, 2, 4), state.BitrateOf(0, 1, 4));
         deadline = DateTime.UtcNow.AddSeconds(45);
         while (true)
         {
