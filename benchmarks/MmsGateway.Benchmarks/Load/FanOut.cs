@@ -30,8 +30,8 @@ public static class FanOut
             $"fan-out of {Path.GetFileName(rig.File)} ({rate * 8 / 1e6:0.000} Mbit/s of packets); warm-up {warmup.TotalSeconds} s, window {window.TotalSeconds} s; logs in {work}"));
         Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
 
-        int originMmst = ChildProcess.FreePort(), originHttp = ChildProcess.FreePort();
-        using var origin = await rig.StartOriginAsync(originMmst, originHttp);
+        int originMmst = MeasuredProcess.FreePort(), originHttp = MeasuredProcess.FreePort();
+        await using var origin = await rig.StartOriginAsync(originMmst, originHttp);
         var rows = new List<string>();
         foreach (var n in counts)
         {
@@ -52,8 +52,8 @@ public static class FanOut
 
     private static async Task<string> MeasureAsync(LoadRig rig, string target, int viewers, int originHttp, double rate, TimeSpan warmup, TimeSpan window, string[] gatewayConfig)
     {
-        var port = ChildProcess.FreePort();
-        using var server = target switch
+        var port = MeasuredProcess.FreePort();
+        await using var server = target switch
         {
             "vlc" => await rig.StartVlcAsync(port, originHttp),
             "gateway" or "gateway-asf" => await rig.StartGatewayAsync(port, originHttp, gatewayConfig),

@@ -36,21 +36,21 @@ public sealed class LoadRig(string file, string workDirectory)
     }
 
     /// <summary>The origin, live channel <see cref="ChannelName"/> on MMST <paramref name="mmstPort"/> and MMSH <paramref name="httpPort"/>.</summary>
-    public async Task<ChildProcess> StartOriginAsync(int mmstPort, int httpPort)
+    public async Task<MeasuredProcess> StartOriginAsync(int mmstPort, int httpPort)
     {
-        var origin = ChildProcess.Start("origin", "dotnet",
+        var origin = MeasuredProcess.Start("origin", "dotnet",
         [
             GatewayDll(), "origin", "--root", Path.GetDirectoryName(File)!, "--address", "127.0.0.1",
             "--mmst-port", mmstPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--udp-port", "-1", "--live", $"{ChannelName}={File}",
         ], WorkDirectory);
-        await ChildProcess.WaitForPortAsync(httpPort, TimeSpan.FromSeconds(30), origin);
+        await MeasuredProcess.WaitForPortAsync(httpPort, TimeSpan.FromSeconds(30), origin);
         return origin;
     }
 
     /// <summary>The gateway reading the origin's MMSH URL, always on, serving on <paramref name="port"/>.</summary>
-    public Task<ChildProcess> StartGatewayAsync(int port, int originHttpPort, params string[] extra) =>
+    public Task<MeasuredProcess> StartGatewayAsync(int port, int originHttpPort, params string[] extra) =>
         StartGatewayAsync(port, originHttpPort, null, extra);
 
     /// <summary>
@@ -62,9 +62,9 @@ public sealed class LoadRig(string file, string workDirectory)
         ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
     };
 
-    public async Task<ChildProcess> StartGatewayAsync(int port, int originHttpPort, IReadOnlyDictionary<string, string>? environment, params string[] extra)
+    public async Task<MeasuredProcess> StartGatewayAsync(int port, int originHttpPort, IReadOnlyDictionary<string, string>? environment, params string[] extra)
     {
-        var gateway = ChildProcess.Start("gateway", "dotnet",
+        var gateway = MeasuredProcess.Start("gateway", "dotnet",
         [
             GatewayDll(), "serve", "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning",
             "--Gateway:Demo=false", $"--Gateway:Streams:{ChannelName}:Source=mmsh://127.0.0.1:{originHttpPort}/{ChannelName}",
@@ -74,7 +74,7 @@ public sealed class LoadRig(string file, string workDirectory)
             "--Gateway:Security:MaxConcurrentRequestsPerClient=100000", "--Gateway:Security:MaxViewersPerStream=100000",
             .. extra,
         ], WorkDirectory, environment);
-        await ChildProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(30), gateway);
+        await MeasuredProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(30), gateway);
         return gateway;
     }
 
@@ -83,16 +83,16 @@ public sealed class LoadRig(string file, string workDirectory)
     /// VLC refuses to run as root, so it runs as <c>nobody</c> via <c>setpriv</c>, which execs: the process we
     /// measure is VLC itself.
     /// </summary>
-    public async Task<ChildProcess> StartVlcAsync(int port, int originHttpPort)
+    public async Task<MeasuredProcess> StartVlcAsync(int port, int originHttpPort)
     {
         var home = Directory.CreateTempSubdirectory("mmsgw-vlc-");
         if (!OperatingSystem.IsWindows()) System.IO.File.SetUnixFileMode(home.FullName, (UnixFileMode)0x1FF);
         string[] vlc = ["/usr/bin/vlc", "-I", "dummy", "-q", "--no-video-title-show", $"mmsh://127.0.0.1:{originHttpPort}/{ChannelName}",
             "--sout", $"#std{{access=mmsh,mux=asfh,dst=127.0.0.1:{port}}}"];
         var process = Environment.UserName == "root"
-            ? ChildProcess.Start("vlc", "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={home.FullName}", .. vlc], WorkDirectory)
-            : ChildProcess.Start("vlc", vlc[0], vlc[1..], WorkDirectory);
-        await ChildProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(30), process);
+            ? MeasuredProcess.Start("vlc", "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={home.FullName}", .. vlc], WorkDirectory)
+            : MeasuredProcess.Start("vlc", vlc[0], vlc[1..], WorkDirectory);
+        await MeasuredProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(30), process);
         return process;
     }
 }

@@ -29,10 +29,10 @@ public static class Soak
             $"soak: {viewers} viewers of {Path.GetFileName(rig.File)} ({rate * 8 / 1e6:0.00} Mbit/s) for {duration.TotalMinutes} min, origin restarted every {restartEvery.TotalSeconds} s; logs in {work}"));
         Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
 
-        int originMmst = ChildProcess.FreePort(), originHttp = ChildProcess.FreePort(), gatewayPort = ChildProcess.FreePort();
+        int originMmst = MeasuredProcess.FreePort(), originHttp = MeasuredProcess.FreePort(), gatewayPort = MeasuredProcess.FreePort();
         var origin = await rig.StartOriginAsync(originMmst, originHttp);
         // Reconnect quickly after the origin comes back (the default backoff doubles to 30 s).
-        using var gateway = await rig.StartGatewayAsync(gatewayPort, originHttp, "--Gateway:ReconnectMaxDelay=00:00:02");
+        await using var gateway = await rig.StartGatewayAsync(gatewayPort, originHttp, "--Gateway:ReconnectMaxDelay=00:00:02");
         await using var load = new ViewerLoad(gatewayPort, $"/streams/{rig.ChannelName}/live.asf", ViewerRequest.PlainAsf) { Reconnect = true };
         await load.AddAsync(viewers);
 
@@ -52,7 +52,7 @@ public static class Soak
                 if (clock.Elapsed >= nextRestart)
                 {
                     // Kill (not stop) the origin: upstream sessions break mid-stream, as when a server crashes.
-                    origin.Dispose();
+                    await origin.DisposeAsync();
                     await Task.Delay(TimeSpan.FromSeconds(1));
                     origin = await rig.StartOriginAsync(originMmst, originHttp);
                     restarts++;
@@ -70,7 +70,7 @@ public static class Soak
         }
         finally
         {
-            origin.Dispose();
+            await origin.DisposeAsync();
         }
 
         var steady = samples.Where(s => s.Minutes >= warmup.TotalMinutes).ToList();

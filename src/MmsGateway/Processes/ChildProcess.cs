@@ -73,10 +73,12 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts <paramref name="fileName"/> (a path, or a name looked up on <c>PATH</c>). Throws
-    /// <see cref="ChildProcessStartException"/> with one clear sentence when it cannot be started.
+    /// Starts <paramref name="fileName"/> (a path, or a name looked up on <c>PATH</c>), with
+    /// <paramref name="environment"/> added to this process's. Throws <see cref="ChildProcessStartException"/> with
+    /// one clear sentence when it cannot be started.
     /// </summary>
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, Action<string> standardErrorLine)
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, Action<string> standardErrorLine,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(fileName)
         {
@@ -87,6 +89,7 @@ public sealed class ChildProcess : IAsyncDisposable
             CreateNoWindow = true,
         };
         foreach (var a in arguments) psi.ArgumentList.Add(a);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         var process = new Process { StartInfo = psi };
         try
         {

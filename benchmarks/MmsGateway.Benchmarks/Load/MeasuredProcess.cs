@@ -2,24 +2,30 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using MmsGateway.Processes;
 
 namespace MmsGateway.Benchmarks.Load;
 
 /// <summary>
-/// A process started by a load run (origin, gateway, VLC): its CPU time and memory read from <c>/proc</c>, and a
-/// kill that also ends its children. Output goes to a log file next to the run's other files, so a failed start
-/// can be diagnosed.
+/// A process of a load run (origin, gateway, VLC), started through the gateway's own <see cref="ChildProcess"/>, with
+/// its CPU time and memory read from <c>/proc</c>. Its output and error go to a log file next to the run's other
+/// files, so a failed start can be diagnosed; disposal kills it with its children.
 /// </summary>
-public sealed class ChildProcess : IDisposable
+public sealed class MeasuredProcess : IAsyncDisposable
 {
-    private static readonly long ClockTicks = 100; // sysconf(_SC_CLK_TCK) is 100 on Linux/x86-64 and arm64.
-    private readonly Process _process;
+    private const long ClockTicks = 100; // sysconf(_SC_CLK_TCK) is 100 on Linux/x86-64 and arm64.
+    private readonly ChildProcess _process;
+    private readonly StreamWriter _log;
+    private readonly Task _output;
 
-    private ChildProcess(Process process, string name, string log)
+    private MeasuredProcess(ChildProcess process, StreamWriter log, string name, string logPath)
     {
         _process = process;
+        _log = log;
         Name = name;
-        Log = log;
+        Log = logPath;
+        process.StandardInput.Close(); // nothing to say to it; an open pipe would only be a reason not to exit
+        _output = CopyOutputAsync();
     }
 
     public string Name { get; }
@@ -27,28 +33,39 @@ public sealed class ChildProcess : IDisposable
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string logDirectory,
+    public static MeasuredProcess Start(string name, string fileName, IEnumerable<string> arguments, string logDirectory,
         IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
-        var log = Path.Combine(logDirectory, $"{name}.log");
-        var writer = new StreamWriter(log, append: true) { AutoFlush = true };
-        var gate = new Lock();
-        void Write(string? line)
+        var logPath = Path.Combine(logDirectory, $"{name}.log");
+        var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
+        void Write(string line)
         {
-            if (line is null) return;
-            lock (gate) writer.WriteLine(line);
+            lock (log) log.WriteLine(line);
         }
-        process.OutputDataReceived += (_, e) => Write(e.Data);
-        process.ErrorDataReceived += (_, e) => Write(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        process.Exited += (_, _) => { lock (gate) writer.Dispose(); };
-        process.EnableRaisingEvents = true;
-        return new ChildProcess(process, name, log);
+        try
+        {
+            return new MeasuredProcess(ChildProcess.Start(fileName, arguments, Write, environment), log, name, logPath);
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
+    }
+
+    private async Task CopyOutputAsync()
+    {
+        using var reader = new StreamReader(_process.StandardOutput);
+        try
+        {
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                lock (_log) _log.WriteLine(line);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+        }
     }
 
     /// <summary>utime + stime of the process (all its threads) in seconds, from <c>/proc/PID/stat</c>.</summary>
@@ -85,22 +102,11 @@ public sealed class ChildProcess : IDisposable
         return (rss, threads, fds);
     }
 
-    public void Kill()
+    public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
-
-    public void Dispose()
-    {
-        Kill();
-        _process.Dispose();
+        await _process.DisposeAsync();
+        await _output;
+        lock (_log) _log.Dispose();
     }
 
     /// <summary>A TCP port free on 127.0.0.1 right now.</summary>
@@ -112,7 +118,7 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Waits until something accepts connections on <paramref name="port"/>.</summary>
-    public static async Task WaitForPortAsync(int port, TimeSpan timeout, ChildProcess owner)
+    public static async Task WaitForPortAsync(int port, TimeSpan timeout, MeasuredProcess owner)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
