@@ -22,6 +22,13 @@ public sealed class MmsClientOptions
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
+    /// Streaming receives wait for about this much of the stream before waking the process (SO_RCVLOWAT, Linux; see
+    /// <c>ReceiveBatching</c>); a receive never waits more than 2.5 times this for its batch. Zero: one wake-up per
+    /// segment the server sends.
+    /// </summary>
+    public TimeSpan ReceiveBatchWindow { get; set; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>
     /// What <c>mms://</c> tries, in order (protocol.md §8.3). MMSU is opt-in: add <see cref="MmsProtocol.Mmsu"/> here
     /// (or use an <c>mmsu://</c> URL), since its data needs inbound UDP, which NAT and Kubernetes usually block.
     /// </summary>
@@ -133,6 +140,8 @@ public sealed class MmsClientOptions
         Positive(ConnectTimeout, nameof(ConnectTimeout));
         Positive(HandshakeTimeout, nameof(HandshakeTimeout));
         Positive(ReadTimeout, nameof(ReadTimeout));
+        if (ReceiveBatchWindow < TimeSpan.Zero || ReceiveBatchWindow > TimeSpan.FromSeconds(1))
+            throw new ArgumentOutOfRangeException(nameof(ReceiveBatchWindow), ReceiveBatchWindow, "ReceiveBatchWindow must be between 0 and 1 s.");
         ArgumentNullException.ThrowIfNull(RolloverOrder, nameof(RolloverOrder));
         if (RolloverOrder.Count == 0)
             throw new ArgumentException("RolloverOrder must name at least one protocol.", nameof(RolloverOrder));

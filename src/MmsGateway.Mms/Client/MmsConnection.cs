@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -61,6 +62,11 @@ internal sealed class MmsConnection : IAsyncDisposable
     // the runtime's timer thread. A timer left armed past a receive fires once for nothing or re-arms for the next one.
     private long _timerDue = long.MaxValue;
     private volatile bool _receiveTimedOut;
+    // Batching of streaming receives (SO_RCVLOWAT): null until a session turns it on; _holdDeadline is when a pending
+    // receive stops waiting for its batch (MaxValue when it is not waiting for one).
+    private ReceiveBatching? _batching;
+    private int _lowWaterMark = 1;
+    private long _holdDeadline = long.MaxValue;
     private volatile bool _aborted;
     private bool _disposed;
 
@@ -228,6 +234,8 @@ internal sealed class MmsConnection : IAsyncDisposable
                 $"a unit does not fit the {_buffer.Length}-byte receive buffer");
         }
 
+        var batch = step == MmsClientStep.Read && _batching is { } batching ? batching.NextLowWaterMark() : 1;
+        SetLowWaterMark(batch);
         lock (_timerLock)
         {
             if (!_receiveCts.TryReset())
@@ -237,11 +245,14 @@ internal sealed class MmsConnection : IAsyncDisposable
             }
 
             _receiveTimedOut = false;
-            _receiveDeadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
-            if (_receiveDeadline < _timerDue)
+            long now = _time.GetTimestamp();
+            _receiveDeadline = now + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+            _holdDeadline = _lowWaterMark > 1 ? now + (long)(_batching!.HoldLimit.TotalSeconds * _time.TimestampFrequency) : long.MaxValue;
+            long due = Math.Min(_receiveDeadline, _holdDeadline);
+            if (due < _timerDue)
             {
-                _timerDue = _receiveDeadline;
-                _receiveTimer.Change(timeout, Timeout.InfiniteTimeSpan);
+                _timerDue = due;
+                _receiveTimer.Change(TimeSpan.FromSeconds((double)(due - now) / _time.TimestampFrequency), Timeout.InfiniteTimeSpan);
             }
         }
 
@@ -277,8 +288,12 @@ internal sealed class MmsConnection : IAsyncDisposable
             lock (_timerLock)
             {
                 _receiveDeadline = long.MaxValue;
+                _holdDeadline = long.MaxValue;
             }
         }
+
+        if (step == MmsClientStep.Read) _batching?.Completed(received, _time.GetTimestamp());
+        else _batching?.Interrupted();
 
         if (received == 0)
         {
@@ -290,6 +305,41 @@ internal sealed class MmsConnection : IAsyncDisposable
         _rawEnd += received;
         Decode();
         return true;
+    }
+
+    /// <summary>
+    /// Batches the streaming receives (<see cref="MmsClientStep.Read"/>) from now on (<see cref="ReceiveBatching"/>):
+    /// for a connection that carries a stream's packets, not for one that mostly waits for replies.
+    /// </summary>
+    public void BatchStreamingReceives(TimeSpan window)
+    {
+        if (window <= TimeSpan.Zero || !OperatingSystem.IsLinux()) return; // SO_RCVLOWAT wakes epoll as described on Linux only
+        _batching = new ReceiveBatching(window, _time.TimestampFrequency);
+    }
+
+    /// <summary>Sets SO_RCVLOWAT when it changes by more than a quarter (or to or from 1): one system call, not one per receive.</summary>
+    private void SetLowWaterMark(int bytes)
+    {
+        int current = _lowWaterMark;
+        if (bytes == current || (bytes > 1 && current > 1 && Math.Abs(bytes - current) * 4 <= current)) return;
+        ApplyLowWaterMark(bytes);
+    }
+
+    private void ApplyLowWaterMark(int bytes)
+    {
+        Span<byte> value = stackalloc byte[sizeof(int)];
+        BinaryPrimitives.WriteInt32LittleEndian(value, bytes);
+        try
+        {
+            // SOL_SOCKET = 1, SO_RCVLOWAT = 18 on Linux. Lowering it wakes a receive that already has that much (tcp_set_rcvlowat).
+            _socket.SetRawSocketOption(1, 18, value);
+            _lowWaterMark = bytes;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Closed meanwhile, or an option this kernel lacks: receives simply are not batched.
+            _batching = null;
+        }
     }
 
     /// <summary>Sends everything within <paramref name="timeout"/>.</summary>
@@ -378,10 +428,19 @@ internal sealed class MmsConnection : IAsyncDisposable
         {
             _timerDue = long.MaxValue;
             if (_receiveDeadline == long.MaxValue) return;
-            long left = _receiveDeadline - _time.GetTimestamp();
+            long now = _time.GetTimestamp();
+            if (now >= _holdDeadline)
+            {
+                // The batch did not fill in time: take what is there (a pause, a control message, the end of the stream).
+                _holdDeadline = long.MaxValue;
+                if (!_disposed) ApplyLowWaterMark(1);
+            }
+
+            long due = Math.Min(_receiveDeadline, _holdDeadline);
+            long left = due - now;
             if (left > 0)
             {
-                _timerDue = _receiveDeadline;
+                _timerDue = due;
                 _receiveTimer.Change(TimeSpan.FromSeconds((double)left / _time.TimestampFrequency) + TimeSpan.FromMilliseconds(1),
                     Timeout.InfiniteTimeSpan);
                 return;

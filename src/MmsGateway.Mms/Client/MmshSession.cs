@@ -382,6 +382,7 @@ internal sealed partial class MmshSession : IMmsSession
 
                 _state = scan == HeaderScan.Ended ? ReadState.Ended : ReadState.Streaming;
                 _packets = 0;
+                connection.BatchStreamingReceives(_options.ReceiveBatchWindow);
                 LogPlaying(_logger, Url, MmshStreamSwitch.Format(entries), streamTimeMs);
                 return connection;
             }

@@ -167,6 +167,7 @@ internal sealed partial class MmstSession : IMmsSession
             await session.HandshakeAsync(MmsUrl.MmstFileName(url), MmsUrl.BasicCredentials(url), cancellationToken)
                 .ConfigureAwait(false);
             if (channel is not null) session._controlLoop = Task.Run(session.ControlLoopAsync, CancellationToken.None);
+            else connection.BatchStreamingReceives(options.ReceiveBatchWindow); // the packets come on this connection
             return session;
         }
         catch

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using MmsGateway.Outputs;
 using MmsGateway.Streams;
@@ -83,14 +82,14 @@ public sealed class GatewayRequestLimiter : PartitionedRateLimiter<HttpContext>
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken) =>
         ValueTask.FromResult(AttemptAcquireCore(resource, permitCount)); // nothing queues: a refusal is answered at once
 
-    /// <summary>The <c>OnRejected</c> callback: the refusal's status, <c>Retry-After</c> and message.</summary>
-    public static async ValueTask WriteRejectionAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    /// <summary>Answers a refused request: the refusal's status, <c>Retry-After</c> and message.</summary>
+    public static async Task WriteRejectionAsync(HttpContext http, RateLimitLease refusal, CancellationToken cancellationToken)
     {
-        var response = context.HttpContext.Response;
-        var status = context.Lease.TryGetMetadata(StatusCode, out var code) ? code : StatusCodes.Status503ServiceUnavailable;
-        if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
+        var response = http.Response;
+        var status = refusal.TryGetMetadata(StatusCode, out var code) ? code : StatusCodes.Status503ServiceUnavailable;
+        if (refusal.TryGetMetadata(MetadataName.RetryAfter, out var retry))
             response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        var reason = context.Lease.TryGetMetadata(MetadataName.ReasonPhrase, out var text) && text is not null ? text : "a limit was reached";
+        var reason = refusal.TryGetMetadata(MetadataName.ReasonPhrase, out var text) && text is not null ? text : "a limit was reached";
         await response.WriteErrorAsync(status, reason, cancellationToken).ConfigureAwait(false);
     }
 

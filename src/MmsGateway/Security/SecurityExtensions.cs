@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace MmsGateway.Security;
@@ -16,12 +15,6 @@ public static class SecurityExtensions
         builder.Services.AddSingleton(sp => new ViewerUrlSigner(sp.GetRequiredService<IOptions<SecurityOptions>>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<UpstreamSessionLimit>();
         builder.Services.AddSingleton<GatewayRequestLimiter>();
-        builder.Services.AddRateLimiter(_ => { });
-        builder.Services.AddOptions<RateLimiterOptions>().Configure<GatewayRequestLimiter>((limiter, global) =>
-        {
-            limiter.GlobalLimiter = global;
-            limiter.OnRejected = GatewayRequestLimiter.WriteRejectionAsync;
-        });
 
         // Kestrel's own limits answer before any middleware: 431 (headers), 414 (request line), 413 (body). Values
         // the validator rejects are left at Kestrel's defaults here; start-up then stops with the validator's message.
@@ -54,7 +47,7 @@ public static class SecurityExtensions
             app.UseForwardedHeaders(forwarded);
         }
         app.UseMiddleware<SecurityMiddleware>();
-        app.UseRateLimiter();
+        app.UseMiddleware<RequestLimitMiddleware>();
         app.UseMiddleware<UpstreamErrorMiddleware>();
         return app;
     }

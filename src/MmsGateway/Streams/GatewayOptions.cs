@@ -20,6 +20,12 @@ public sealed class GatewayOptions
     /// <summary>An upstream that sends nothing for this long is considered lost.</summary>
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Upstream receives wait for about this much of the stream before waking the gateway (SO_RCVLOWAT on Linux; a
+    /// receive waits at most 2.5 times this for its batch). Zero wakes it for every segment the server sends.
+    /// </summary>
+    public TimeSpan UpstreamReceiveBatch { get; set; } = TimeSpan.FromMilliseconds(40);
+
     /// <summary>Grace period before an upstream session closes once its last viewer has left.</summary>
     public TimeSpan CloseAfter { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -113,6 +119,8 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(failures, "Gateway:ReconnectInitialDelay", options.ReconnectInitialDelay);
         if (options.ReconnectMaxDelay < options.ReconnectInitialDelay)
             failures.Add("Gateway:ReconnectMaxDelay must not be below Gateway:ReconnectInitialDelay");
+        if (options.UpstreamReceiveBatch < TimeSpan.Zero || options.UpstreamReceiveBatch > TimeSpan.FromMilliseconds(400))
+            failures.Add("Gateway:UpstreamReceiveBatch must be between 0 and 400 ms");
         if (options.RingBytes < 256 * 1024) failures.Add("Gateway:RingBytes must be at least 262144");
         if (options.ViewerFlushInterval < TimeSpan.Zero || options.ViewerFlushInterval > TimeSpan.FromSeconds(1))
             failures.Add("Gateway:ViewerFlushInterval must be between 0 and 1 s");

@@ -51,6 +51,7 @@ public sealed partial class UpstreamConnector(
             ConnectTimeout = global.ConnectTimeout,
             HandshakeTimeout = global.HandshakeTimeout,
             ReadTimeout = global.ReadTimeout,
+            ReceiveBatchWindow = global.UpstreamReceiveBatch,
             InitialSelection = initialSelection ?? (header => UpstreamSelection.Choose(header, stream.MaxBitrate)),
             EndpointPolicy = policy,
             MaxPlaylistSize = limits.MaxPlaylistBytes,
