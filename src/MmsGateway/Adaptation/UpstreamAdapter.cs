@@ -32,7 +32,8 @@ public sealed record AdaptationLadderStep(string Description, long Bitrate, int 
 /// <summary>
 /// Smart streaming's decisions for one live stream (design.md "Adaptation"; Windows Media's "intelligent streaming"):
 /// which ladder step to take at connect (the best within the configured cap and the last measured link rate), when
-/// to step down (the link falls behind the media: the best step within the measured throughput, at least one lower),
+/// to step down (the link falls behind the media: one step, or the best step within the measured throughput when the
+/// link cannot carry even the next one),
 /// and when to step back up (after a hold-off of keeping up, one step at a time; a step above the rate the link was
 /// last measured at is a probe and waits four hold-offs; a try that fails doubles the next hold-off, so it does not
 /// flap). Audio is never given up: the last step is audio alone.
@@ -124,7 +125,13 @@ public sealed class UpstreamAdapter(AdaptationOptions options, long? maxBitrate,
             }
             _linkBitsPerSecond = link.ReceivedBitsPerSecond;
             if (Rung >= Ladder.Rungs.Count - 1) return null; // already audio alone (or the source's lowest)
-            var to = Math.Max(Rung + 1, Ladder.BestWithin((long)(link.ReceivedBitsPerSecond * options.Headroom)));
+            // One step down while the link still carries the next step; further only when it cannot carry even that. A
+            // window that caught a stall (a busy machine, a pause of the server) under-reads the link, and jumping on such
+            // a reading skips the step that fits; the next evaluation after Settle steps again if one was not enough.
+            var next = Rung + 1;
+            var to = link.ReceivedBitsPerSecond >= Ladder.Rungs[next].Bitrate
+                ? next
+                : Math.Max(next, Ladder.BestWithin((long)(link.ReceivedBitsPerSecond * options.Headroom)));
             return new AdaptationDecision(Rung, to, Ladder.Rungs[to], AdaptationReason.Congested, link);
         }
 

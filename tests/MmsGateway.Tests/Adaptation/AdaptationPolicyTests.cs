@@ -118,4 +118,27 @@ public sealed class AdaptationPolicyTests
         adapter.Applied(decision, now, DateTimeOffset.UnixEpoch);
         Assert.Equal(2, adapter.Snapshot.History.Count);
     }
+
+    [Fact]
+    public void Adapter_steps_one_down_while_the_link_carries_the_next_step()
+    {
+        var options = new AdaptationOptions { Window = TimeSpan.FromSeconds(2), BehindLimit = TimeSpan.FromSeconds(1), Settle = TimeSpan.FromSeconds(1), HoldOff = TimeSpan.FromSeconds(5) };
+        var adapter = new UpstreamAdapter(options, null, new StreamBitrateMeter());
+        adapter.Initial(Declared, 0);
+
+        // A 400 kbit/s link: behind the 564 kbit/s top step, but it carries the 364 kbit/s step (though not within 85 %).
+        long now = 0, send = 0;
+        AdaptationDecision? decision = null;
+        while (decision is null && now < 20_000)
+        {
+            now += 40;
+            send += 28; // media advances at 0.7 of real time
+            adapter.Observe(now, send, 2000);
+            if (now % 250 == 0) decision = adapter.Evaluate(now);
+        }
+        Assert.NotNull(decision);
+        Assert.Equal(AdaptationReason.Congested, decision.Reason);
+        Assert.InRange(decision.Link.ReceivedBitsPerSecond, 364_000, 440_000);
+        Assert.Equal(1, decision.To); // one step, not straight to the 164 kbit/s step
+    }
 }

@@ -30,8 +30,11 @@ public sealed class HlsSupervisionTests
         Assert.Equal(1, await gateway.Harness.MetricAsync("mmsgw_viewers", "output=\"hls\""));
 
         // Nobody asks for anything: the rendition ends, its ffmpeg is gone (not even a zombie) and the hub viewer left.
+        // The rendition leaves the registry first, then stops its ffmpeg (stdin closed, a grace period, a kill, the wait).
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (gateway.Hls.Find("live", "v1") is not null && DateTime.UtcNow < deadline) await Task.Delay(200);
+        while ((gateway.Hls.Find("live", "v1") is not null || Directory.Exists($"/proc/{pid}")
+                || await gateway.Harness.MetricAsync("mmsgw_transcoders", "stream=\"live\"") != 0) && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
         Assert.Null(gateway.Hls.Find("live", "v1"));
         Assert.False(Directory.Exists($"/proc/{pid}"), $"ffmpeg {pid} is still there");
         Assert.Equal(0, await gateway.Harness.MetricAsync("mmsgw_transcoders", "stream=\"live\""));
