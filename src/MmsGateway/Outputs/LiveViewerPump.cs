@@ -109,7 +109,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     if (gather is not null && passThrough && thinning == ThinningLevel.Full && packer is not { HasPending: true })
                     {
                         // The fast path: every packet goes out as the ring holds it, straight from its slot.
-                        var sent = gather.Send(viewer, published, output, out var copied);
+                        var sent = await gather.SendAsync(viewer, published, ct).ConfigureAwait(false);
                         if (sent < 0)
                         {
                             // A slot was reused before all of it was with the kernel or copied: what this viewer got may be
@@ -122,7 +122,6 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                             if (viewer.Cursor < ring.Oldest) return;
                             break;
                         }
-                        if (copied && await output.FlushAsync(ct).ConfigureAwait(false) is { IsCompleted: true } or { IsCanceled: true }) return;
                         metrics.ViewerBytes(hub.Name, viewer.Output, sent);
                         continue;
                     }
@@ -175,6 +174,10 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                         framing.WritePrefix(span, (uint)entry.Sequence, entry.Length);
                         output.Advance(framing.PacketPrefix + entry.Length);
                         bytes += framing.PacketPrefix + entry.Length;
+                        // Once the filter knows every packet passes, the rest goes out from the ring slots (the gathered
+                        // send) instead of being copied: a joining viewer's burst from the last key frame would otherwise
+                        // take up to a batch of pooled pipe buffers per viewer.
+                        if (passThrough && gather is not null && thinning == ThinningLevel.Full) break;
                     }
                     // A packed packet waits for more payloads, but not past half a second of media (audio must keep flowing).
                     if (packer is { HasPending: true } && ring.TryGetEntry(published, out var newest) && newest.SendTime - packer.PendingSendTime >= PackHoldMs)
@@ -245,14 +248,19 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
     /// <summary>
     /// The gathered send of a taken-over viewer: everything new goes out in one <c>sendmsg</c> straight from the ring.
     /// With MS-WMSP framing the ring's own <c>$D</c> prefixes go too, so consecutive packets are one contiguous run (one
-    /// iovec, two where the ring wraps); plain ASF takes an iovec per packet, leaving the prefixes out. The first slot
-    /// is checked after the send (seqlock, <see cref="PacketRing.Holds"/>): if it was reused meanwhile, the viewer cannot
-    /// be trusted to have received whole packets.
+    /// iovec, two where the ring wraps); plain ASF takes an iovec per packet, leaving the prefixes out. What the socket's
+    /// buffer does not take at once is sent from the same slots once it has room, so nothing is copied for a viewer that
+    /// is briefly behind. The first slot is checked after the last byte is with the kernel (seqlock,
+    /// <see cref="PacketRing.Holds"/>; the ring reuses slots in order, so the oldest one tells for all): if it was reused
+    /// meanwhile, the viewer cannot be trusted to have received whole packets.
     /// </summary>
     private sealed class SlotGather(DirectViewerConnection connection, ViewerFraming framing, PacketRing ring)
     {
         /// <summary>For <see cref="GatheredSend"/> where it cannot call <c>sendmsg</c> itself.</summary>
         private readonly List<ArraySegment<byte>> _fallback = [];
+
+        /// <summary>The ranges the socket did not take at once, sent when it has room.</summary>
+        private readonly (int Offset, int Length)[] _rest = new (int, int)[GatheredSend.MaxRanges];
 
         /// <summary>
         /// Whether <paramref name="framing"/> can be sent from <paramref name="ring"/>: plain ASF always, MS-WMSP when the
@@ -261,15 +269,13 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         public static bool Fits(ViewerFraming framing, PacketRing ring) => framing.PacketPrefix == 0 || framing.PacketPrefix == ring.PrefixSize;
 
         /// <summary>
-        /// Sends from the viewer's cursor up to <paramref name="published"/> (at most <see cref="BatchBytes"/>) without
-        /// waiting: what the kernel does not take at once is copied into <paramref name="output"/>, which the caller
-        /// must then flush, so a slow viewer's pending bytes are its own and never a ring slot that may be reused.
-        /// Returns the bytes taken, 0 if none could be, -1 if a slot was reused before it was sent or copied.
+        /// Sends from the viewer's cursor up to <paramref name="published"/> (at most <see cref="BatchBytes"/>). Completes
+        /// at once when the socket's buffer takes everything (the usual case); otherwise when the rest has been taken,
+        /// which for a stalled viewer lasts until the hub ends it and its connection is aborted.
+        /// Returns the bytes sent, 0 if there was nothing to send, -1 if a slot was reused before it was sent.
         /// </summary>
-        public long Send(HubViewer viewer, long published, PipeWriter output, out bool copied)
+        public ValueTask<long> SendAsync(HubViewer viewer, long published, CancellationToken cancellationToken)
         {
-            copied = false;
-            var buffer = ring.Buffer;
             var framed = framing.PacketPrefix > 0;
             var first = viewer.Cursor;
             long bytes = 0;
@@ -295,28 +301,46 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 bytes += end - start;
                 viewer.Cursor++;
             }
-            if (bytes == 0) return 0;
+            if (bytes == 0) return ValueTask.FromResult(0L);
             ranges[count++] = (runStart, runEnd - runStart);
             ranges = ranges[..count];
 
             // One sendmsg, as much as the socket buffer takes (the socket is non-blocking: DirectViewerConnection).
-            var sent = GatheredSend.Send(connection.Socket, buffer, ranges, _fallback);
-            if (sent < bytes)
-            {
-                var skip = sent;
-                foreach (var (offset, length) in ranges)
-                {
-                    if (skip >= length)
-                    {
-                        skip -= length;
-                        continue;
-                    }
-                    output.Write(buffer.AsSpan(offset + (int)skip, length - (int)skip));
-                    skip = 0;
-                }
-                copied = true;
-            }
+            var sent = GatheredSend.Send(connection.Socket, ring.Buffer, ranges, _fallback);
             framing.ContinueAfter(viewer.Cursor - 1);
+            if (sent == bytes) return ValueTask.FromResult(ring.Holds(first) ? bytes : -1);
+
+            var rest = 0;
+            var skip = sent;
+            foreach (var (offset, length) in ranges)
+            {
+                if (skip >= length)
+                {
+                    skip -= length;
+                    continue;
+                }
+                _rest[rest++] = (offset + (int)skip, length - (int)skip);
+                skip = 0;
+            }
+            return SendRestAsync(first, bytes, rest, cancellationToken);
+        }
+
+        private async ValueTask<long> SendRestAsync(long first, long bytes, int count, CancellationToken cancellationToken)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var (offset, length) = _rest[i];
+                while (length > 0)
+                {
+                    // Waits for room in the socket's buffer (epoll); the ring is on the Pinned Object Heap, so the slots can
+                    // be handed to the socket as they are.
+                    var sent = await connection.Socket.SendAsync(ring.Buffer.AsMemory(offset, length), SocketFlags.None, cancellationToken)
+                        .ConfigureAwait(false);
+                    if (sent <= 0) throw new SocketException((int)SocketError.ConnectionReset);
+                    offset += sent;
+                    length -= sent;
+                }
+            }
             return ring.Holds(first) ? bytes : -1;
         }
     }

@@ -80,6 +80,40 @@ public sealed class DirectViewerConnectionTests
         Assert.True(data > 20, $"only {data} $D chunks in 4 s");
     }
 
+    /// <summary>
+    /// A viewer slower than the gateway's flushes: with a 4 KB socket send buffer and a reader taking 2 KB at a time,
+    /// nearly every gathered send is taken only in part, and the rest goes out from the ring slots once the socket has
+    /// room (LiveViewerPump.SlotGather). The stream must still be whole packets, numbered without a gap.
+    /// </summary>
+    [Fact]
+    public async Task A_wmsp_viewer_behind_a_small_socket_buffer_gets_the_rest_of_each_send_without_gaps()
+    {
+        await using var gateway = await GatewayHarness.StartAsync("--Gateway:SocketSendBufferBytes=4096");
+        var (head, body) = await RawGetAsync(gateway,
+            "GET /streams/live/live.asf HTTP/1.0\r\nHost: x\r\nUser-Agent: NSPlayer/9.0.0.2980\r\nPragma: xPlayStrm=1\r\nPragma: client-id=9\r\n\r\n",
+            TimeSpan.FromSeconds(5), receiveBuffer: 4096, readSize: 2048, readPause: TimeSpan.FromMilliseconds(2));
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", head);
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(body));
+        Assert.True(MmshFraming.TryReadChunk(ref reader, out var first));
+        Assert.Equal(MmshChunkType.Header, first.Type);
+        var header = AsfHeaderReader.Parse(first.Payload.ToArray());
+        var payloads = new AsfPayload[AsfPacketParser.MaxPayloads];
+        int data = 0;
+        uint? lastLocation = null;
+        while (MmshFraming.TryReadChunk(ref reader, out var chunk))
+        {
+            Assert.Equal(MmshChunkType.Data, chunk.Type);
+            Assert.Equal(header.PacketSize, (int)chunk.Payload.Length);
+            if (lastLocation is { } l) Assert.Equal(l + 1, chunk.Preheader.LocationId);
+            lastLocation = chunk.Preheader.LocationId;
+            var packet = chunk.Payload.ToArray();
+            Assert.True(AsfPacketParser.Parse(packet, header.PacketSize, payloads).PayloadCount > 0, $"data chunk {data} holds no packet");
+            data++;
+        }
+        Assert.True(data > 20, $"only {data} $D chunks in 5 s");
+    }
+
     [Fact]
     public async Task With_direct_send_off_the_viewer_gets_kestrels_chunked_response()
     {
@@ -152,14 +186,16 @@ public sealed class DirectViewerConnectionTests
     }
 
     /// <summary>Sends <paramref name="request"/> on a raw connection and reads for <paramref name="duration"/>: the head and the body.</summary>
-    private static async Task<(string Head, byte[] Body)> RawGetAsync(GatewayHarness gateway, string request, TimeSpan duration)
+    private static async Task<(string Head, byte[] Body)> RawGetAsync(GatewayHarness gateway, string request, TimeSpan duration,
+        int? receiveBuffer = null, int readSize = 64 * 1024, TimeSpan readPause = default)
     {
         using var client = new TcpClient();
+        if (receiveBuffer is { } size) client.ReceiveBufferSize = size;
         await client.ConnectAsync(gateway.BaseAddress.Host, gateway.BaseAddress.Port);
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         var received = new MemoryStream();
-        var buffer = new byte[64 * 1024];
+        var buffer = new byte[readSize];
         using var deadline = new CancellationTokenSource(duration);
         try
         {
@@ -168,6 +204,7 @@ public sealed class DirectViewerConnectionTests
                 var n = await stream.ReadAsync(buffer, deadline.Token);
                 if (n == 0) break;
                 received.Write(buffer, 0, n);
+                if (readPause > TimeSpan.Zero) await Task.Delay(readPause, deadline.Token);
             }
         }
         catch (OperationCanceledException)
