@@ -69,14 +69,15 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         var video = ViewerStreams.Video(header, streams);
         var carried = header.AllStreams;
 
-        framing.WriteHeader(output, AsfHeaderWriter.Write(header, streams, new AsfDataLayout.Broadcast()));
+        framing.WriteHeader(output, stream.ViewerHeader(streams));
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, viewer.Closed);
         var ct = linked.Token;
         using var abortOnEnd = direct?.AbortOn(ct) ?? default;
         var gather = direct is not null && SlotGather.Fits(framing, ring) ? new SlotGather(direct, framing, ring) : null;
-        var scratch = ArrayPool<byte>.Shared.Rent(ring.PacketSize);
+        // Only while packets are filtered: a viewer that passes everything gives it back (see ReturnScratch).
+        byte[]? scratch = null;
         try
         {
             var thinning = ThinningLevel.Full;
@@ -109,7 +110,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     if (gather is not null && passThrough && thinning == ThinningLevel.Full && packer is not { HasPending: true })
                     {
                         // The fast path: every packet goes out as the ring holds it, straight from its slot.
-                        var sent = await gather.SendAsync(viewer, published, ct).ConfigureAwait(false);
+                        var (sent, copied) = await gather.SendAsync(viewer, published, output, ct).ConfigureAwait(false);
                         if (sent < 0)
                         {
                             // A slot was reused before all of it was with the kernel or copied: what this viewer got may be
@@ -122,6 +123,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                             if (viewer.Cursor < ring.Oldest) return;
                             break;
                         }
+                        if (copied && await output.FlushAsync(ct).ConfigureAwait(false) is { IsCompleted: true } or { IsCanceled: true }) return;
                         metrics.ViewerBytes(hub.Name, viewer.Output, sent);
                         continue;
                     }
@@ -141,6 +143,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                             }
                             viewer.Cursor++;
                             lastSequence = (uint)thinEntry.Sequence;
+                            scratch ??= ArrayPool<byte>.Shared.Rent(ring.PacketSize);
                             var filtered = selection.Apply(source.AsSpan(0, thinEntry.Length), scratch);
                             if (filtered == AsfPacketFilterResult.Empty)
                             {
@@ -162,6 +165,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                         viewer.Cursor++;
                         if (!passThrough)
                         {
+                            scratch ??= ArrayPool<byte>.Shared.Rent(ring.PacketSize);
                             var result = selection.Apply(packet[..entry.Length], scratch);
                             passThrough = selection.PassesUnchanged(carried);
                             if (result == AsfPacketFilterResult.Empty)
@@ -170,6 +174,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                                 continue;
                             }
                             if (result == AsfPacketFilterResult.Rebuilt) scratch.AsSpan(0, entry.Length).CopyTo(packet);
+                            if (passThrough) ReturnScratch(ref scratch);
                         }
                         framing.WritePrefix(span, (uint)entry.Sequence, entry.Length);
                         output.Advance(framing.PacketPrefix + entry.Length);
@@ -192,8 +197,16 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(scratch);
+            ReturnScratch(ref scratch);
         }
+    }
+
+    /// <summary>Gives the filter's scratch packet back to the pool: a viewer passing every packet holds none.</summary>
+    private static void ReturnScratch(ref byte[]? scratch)
+    {
+        if (scratch is null) return;
+        ArrayPool<byte>.Shared.Return(scratch);
+        scratch = null;
     }
 
     private const uint PackHoldMs = 500;
@@ -249,10 +262,12 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
     /// The gathered send of a taken-over viewer: everything new goes out in one <c>sendmsg</c> straight from the ring.
     /// With MS-WMSP framing the ring's own <c>$D</c> prefixes go too, so consecutive packets are one contiguous run (one
     /// iovec, two where the ring wraps); plain ASF takes an iovec per packet, leaving the prefixes out. What the socket's
-    /// buffer does not take at once is sent from the same slots once it has room, so nothing is copied for a viewer that
-    /// is briefly behind. The first slot is checked after the last byte is with the kernel (seqlock,
-    /// <see cref="PacketRing.Holds"/>; the ring reuses slots in order, so the oldest one tells for all): if it was reused
-    /// meanwhile, the viewer cannot be trusted to have received whole packets.
+    /// buffer does not take at once is, for a viewer near the head of the ring (a joining viewer's burst, a short
+    /// stall), sent from the same slots once the socket has room: nothing is copied. A viewer further behind gets the
+    /// rest copied instead, so that a slow send never holds slots the hub is about to reuse (and its thinning, which
+    /// follows its lag, goes on as before). The first slot is checked after the last byte is with the kernel (seqlock,
+    /// <see cref="PacketRing.Holds"/>; the ring reuses slots in order, so the oldest one tells for all): if it was
+    /// reused meanwhile, the viewer cannot be trusted to have received whole packets.
     /// </summary>
     private sealed class SlotGather(DirectViewerConnection connection, ViewerFraming framing, PacketRing ring)
     {
@@ -270,11 +285,12 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
 
         /// <summary>
         /// Sends from the viewer's cursor up to <paramref name="published"/> (at most <see cref="BatchBytes"/>). Completes
-        /// at once when the socket's buffer takes everything (the usual case); otherwise when the rest has been taken,
-        /// which for a stalled viewer lasts until the hub ends it and its connection is aborted.
-        /// Returns the bytes sent, 0 if there was nothing to send, -1 if a slot was reused before it was sent.
+        /// at once when the socket's buffer takes everything (the usual case) or when the rest was copied into
+        /// <paramref name="output"/> (Copied: the caller must flush it); otherwise when the rest has been taken from the
+        /// ring, which for a stalled viewer lasts until the hub ends it and its connection is aborted.
+        /// Sent is the bytes taken, 0 if there was nothing to send, -1 if a slot was reused before it was sent.
         /// </summary>
-        public ValueTask<long> SendAsync(HubViewer viewer, long published, CancellationToken cancellationToken)
+        public ValueTask<(long Sent, bool Copied)> SendAsync(HubViewer viewer, long published, PipeWriter output, CancellationToken cancellationToken)
         {
             var framed = framing.PacketPrefix > 0;
             var first = viewer.Cursor;
@@ -301,15 +317,16 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 bytes += end - start;
                 viewer.Cursor++;
             }
-            if (bytes == 0) return ValueTask.FromResult(0L);
+            if (bytes == 0) return ValueTask.FromResult((0L, false));
             ranges[count++] = (runStart, runEnd - runStart);
             ranges = ranges[..count];
 
             // One sendmsg, as much as the socket buffer takes (the socket is non-blocking: DirectViewerConnection).
             var sent = GatheredSend.Send(connection.Socket, ring.Buffer, ranges, _fallback);
             framing.ContinueAfter(viewer.Cursor - 1);
-            if (sent == bytes) return ValueTask.FromResult(ring.Holds(first) ? bytes : -1);
+            if (sent == bytes) return ValueTask.FromResult((ring.Holds(first) ? bytes : -1, false));
 
+            var fromRing = published - first <= ring.Capacity / NearHeadShare;
             var rest = 0;
             var skip = sent;
             foreach (var (offset, length) in ranges)
@@ -319,13 +336,21 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     skip -= length;
                     continue;
                 }
-                _rest[rest++] = (offset + (int)skip, length - (int)skip);
+                if (fromRing) _rest[rest++] = (offset + (int)skip, length - (int)skip);
+                else output.Write(ring.Buffer.AsSpan(offset + (int)skip, length - (int)skip));
                 skip = 0;
             }
-            return SendRestAsync(first, bytes, rest, cancellationToken);
+            return fromRing ? SendRestAsync(first, bytes, rest, cancellationToken) : ValueTask.FromResult((ring.Holds(first) ? bytes : -1, true));
         }
 
-        private async ValueTask<long> SendRestAsync(long first, long bytes, int count, CancellationToken cancellationToken)
+        /// <summary>
+        /// A viewer whose batch starts within this share of the ring's newest packets is sent the rest from the ring: the
+        /// hub then has at least three quarters of the ring to write before it reuses the batch's slots (about 20 s of a
+        /// 2.5 Mbit/s stream with the default 8 MB ring), far longer than a socket that is being read takes to drain.
+        /// </summary>
+        private const int NearHeadShare = 4;
+
+        private async ValueTask<(long Sent, bool Copied)> SendRestAsync(long first, long bytes, int count, CancellationToken cancellationToken)
         {
             for (var i = 0; i < count; i++)
             {
@@ -341,7 +366,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     length -= sent;
                 }
             }
-            return ring.Holds(first) ? bytes : -1;
+            return (ring.Holds(first) ? bytes : -1, false);
         }
     }
 

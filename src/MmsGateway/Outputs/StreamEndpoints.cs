@@ -136,20 +136,42 @@ internal sealed class WmspRequest(MmshRequest request)
         var agent = http.Headers.UserAgent.ToString();
         if (!(agent.StartsWith("NSPlayer/", StringComparison.OrdinalIgnoreCase) || agent.StartsWith("NSServer/", StringComparison.OrdinalIgnoreCase)
               || agent.StartsWith("WMCacheProxy/", StringComparison.OrdinalIgnoreCase))) return null;
-        var head = new StringBuilder();
-        head.Append(http.Method).Append(' ').Append(http.Path).Append(http.QueryString).Append(" HTTP/1.1\r\n");
+        // The head is laid out again in a pooled buffer (Latin-1, as it came): the codec copies what it keeps into strings.
+        var target = http.Path.ToString() + http.QueryString.ToString();
+        var length = http.Method.Length + target.Length + 13; // ' ', " HTTP/1.1\r\n", the closing "\r\n"
         foreach (var (key, values) in http.Headers)
             foreach (var value in values)
-                head.Append(key).Append(": ").Append(value).Append("\r\n");
-        head.Append("\r\n");
-        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(head.ToString())));
+                length += key.Length + (value?.Length ?? 0) + 4;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
+            var written = 0;
+            void Append(string? text) => written += Encoding.Latin1.GetBytes(text ?? "", buffer.AsSpan(written));
+            Append(http.Method);
+            Append(" ");
+            Append(target);
+            Append(" HTTP/1.1\r\n");
+            foreach (var (key, values) in http.Headers)
+            {
+                foreach (var value in values)
+                {
+                    Append(key);
+                    Append(": ");
+                    Append(value);
+                    Append("\r\n");
+                }
+            }
+            Append("\r\n");
+            var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(buffer, 0, written));
             return MmshRequest.TryParse(ref reader, out var request) ? new WmspRequest(request) : null;
         }
         catch (Mms.MmsProtocolException)
         {
             return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

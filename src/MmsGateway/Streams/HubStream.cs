@@ -76,6 +76,29 @@ public sealed class HubStream
     public long BitrateOf(int stream) =>
         Header.DeclaredBitrate(stream)?.Bitrate ?? Bitrates.BitrateOf(stream);
 
+    /// <summary>Most distinct viewer headers kept (one per stream selection viewers asked for).</summary>
+    private const int MaxViewerHeaders = 16;
+
+    private (AsfStreamSet Streams, byte[] Header)[] _viewerHeaders = [];
+
+    /// <summary>
+    /// The header a live viewer of <paramref name="streams"/> gets (broadcast layout, the other streams left out), written
+    /// once per selection and shared by every viewer of it: a joining viewer then allocates no header of its own. The
+    /// bytes must not be changed.
+    /// </summary>
+    public byte[] ViewerHeader(AsfStreamSet streams)
+    {
+        var known = Volatile.Read(ref _viewerHeaders);
+        foreach (var (selection, header) in known)
+        {
+            if (selection == streams) return header;
+        }
+        var written = AsfHeaderWriter.Write(Header, streams, new AsfDataLayout.Broadcast());
+        // A lost race only means the header is written again; the list stays short (a few selections per source).
+        if (known.Length < MaxViewerHeaders) Interlocked.CompareExchange(ref _viewerHeaders, [.. known, (streams, written)], known);
+        return written;
+    }
+
     /// <summary>True when <paramref name="other"/> describes the same streams (numbers, types, codec data, packet size).</summary>
     public static bool SameLayout(AsfHeader a, AsfHeader b)
     {
