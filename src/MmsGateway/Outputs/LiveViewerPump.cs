@@ -350,6 +350,9 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         /// </summary>
         private const int NearHeadShare = 4;
 
+        /// <summary>Most bytes of the ring handed to one asynchronous send.</summary>
+        private const int RestPieceBytes = 16 * 1024;
+
         private async ValueTask<(long Sent, bool Copied)> SendRestAsync(long first, long bytes, int count, CancellationToken cancellationToken)
         {
             for (var i = 0; i < count; i++)
@@ -357,9 +360,13 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 var (offset, length) = _rest[i];
                 while (length > 0)
                 {
-                    // Waits for room in the socket's buffer (epoll); the ring is on the Pinned Object Heap, so the slots can
-                    // be handed to the socket as they are.
-                    var sent = await connection.Socket.SendAsync(ring.Buffer.AsMemory(offset, length), SocketFlags.None, cancellationToken)
+                    // In pieces, checking the slots are still held before each: a viewer that stops reading leaves at most
+                    // one piece waiting on slots the hub may come to reuse (after three quarters of the ring, see
+                    // NearHeadShare; such a viewer is ended by then). Each piece waits for room in the socket's buffer
+                    // (epoll); the ring is on the Pinned Object Heap, so its slots can be handed to the socket as they are.
+                    if (!ring.Holds(first)) return (-1, false);
+                    var piece = Math.Min(length, RestPieceBytes);
+                    var sent = await connection.Socket.SendAsync(ring.Buffer.AsMemory(offset, piece), SocketFlags.None, cancellationToken)
                         .ConfigureAwait(false);
                     if (sent <= 0) throw new SocketException((int)SocketError.ConnectionReset);
                     offset += sent;
