@@ -105,13 +105,16 @@ public sealed class RecordCommandTests
     /// <summary>Runs the gateway and sends it SIGINT after <paramref name="after"/>; its exit code and standard error.</summary>
     private static async Task<(int Code, string StandardError)> RunAndInterruptAsync(string[] args, TimeSpan after)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        // Through env(1) with SIGINT back at its default: a test run started in the background by a non-interactive
+        // shell inherits SIGINT ignored, and .NET keeps an ignored SIGINT ignored, so Ctrl+C would never arrive.
+        // (env execs dotnet: the PID signalled below is the gateway's.)
+        var psi = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in (string[])[CliOrigin.Gateway, .. args]) psi.ArgumentList.Add(a);
+        foreach (string a in (string[])["--default-signal=INT", "dotnet", CliOrigin.Gateway, .. args]) psi.ArgumentList.Add(a);
         using Process process = Process.Start(psi)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
