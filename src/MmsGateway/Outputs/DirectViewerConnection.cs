@@ -34,8 +34,8 @@ public sealed class DirectViewerConnection : IAsyncDisposable
         _stream = new NetworkStream(socket, ownsSocket: false);
         // Only now (NetworkStream refuses a non-blocking socket; its asynchronous writes are not affected): the pump's
         // gathered sendmsg never blocks a pool thread (LiveViewerPump: what the kernel does not take at once is sent
-        // asynchronously from the same ring slots, or copied first for a viewer far behind). Kestrel uses only asynchronous operations on the socket, which this
-        // does not change.
+        // asynchronously from the same ring slots, or copied first for a viewer far behind). Kestrel uses only
+        // asynchronous operations on the socket, which this does not change.
         socket.Blocking = false;
         // Buffers are taken from the shared pool while a copy is written and given back on each flush.
         Writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));

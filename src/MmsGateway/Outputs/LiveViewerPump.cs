@@ -274,8 +274,8 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         /// <summary>For <see cref="GatheredSend"/> where it cannot call <c>sendmsg</c> itself.</summary>
         private readonly List<ArraySegment<byte>> _fallback = [];
 
-        /// <summary>The ranges the socket did not take at once, sent when it has room.</summary>
-        private readonly (int Offset, int Length)[] _rest = new (int, int)[GatheredSend.MaxRanges];
+        /// <summary>The ranges the socket did not take at once, sent when it has room (made at the first such send).</summary>
+        private (int Offset, int Length)[]? _rest;
 
         /// <summary>
         /// Whether <paramref name="framing"/> can be sent from <paramref name="ring"/>: plain ASF always, MS-WMSP when the
@@ -327,6 +327,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
             if (sent == bytes) return ValueTask.FromResult((ring.Holds(first) ? bytes : -1, false));
 
             var fromRing = published - first <= ring.Capacity / NearHeadShare;
+            if (fromRing) _rest ??= new (int, int)[GatheredSend.MaxRanges];
             var rest = 0;
             var skip = sent;
             foreach (var (offset, length) in ranges)
@@ -336,7 +337,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     skip -= length;
                     continue;
                 }
-                if (fromRing) _rest[rest++] = (offset + (int)skip, length - (int)skip);
+                if (fromRing) _rest![rest++] = (offset + (int)skip, length - (int)skip);
                 else output.Write(ring.Buffer.AsSpan(offset + (int)skip, length - (int)skip));
                 skip = 0;
             }
@@ -357,7 +358,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         {
             for (var i = 0; i < count; i++)
             {
-                var (offset, length) = _rest[i];
+                var (offset, length) = _rest![i];
                 while (length > 0)
                 {
                     // In pieces, checking the slots are still held before each: a viewer that stops reading leaves at most
