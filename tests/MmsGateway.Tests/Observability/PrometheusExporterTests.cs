@@ -175,15 +175,21 @@ public sealed class PrometheusExporterTests : IDisposable
             metrics.ViewerBytes(stream, MetricLabels.Outputs.Asf, 1400);
             metrics.PacketsDropped(stream, MetricLabels.DropReasons.SlowViewer, 1);
         }
+        const int Calls = 10_000;
         Hot(); // first use creates the series
         _exporter.Render();
+        // Warm up past tiered compilation: the runtime's own one-off work (a tier-1 or OSR
+        // compile of this loop) can allocate a few KB on this thread once, which is not the
+        // hot path's doing. A per-call allocation costs at least 24 B a call, so the measured
+        // run must stay below one byte a call.
+        for (var i = 0; i < Calls; i++) Hot();
         var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++) Hot();
+        for (var i = 0; i < Calls; i++) Hot();
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.True(allocated < Calls, $"{allocated} B allocated over {Calls} hot-path calls");
         var scrape = Scrape();
-        Assert.Equal(1400.0 * 10_001, scrape.Value("mmsgw_upstream_bytes_total", ("stream", stream)));
-        Assert.Equal(10_001, scrape.Value("mmsgw_dropped_packets_total", ("stream", stream), ("reason", "slow_viewer")));
+        Assert.Equal(1400.0 * (2 * Calls + 1), scrape.Value("mmsgw_upstream_bytes_total", ("stream", stream)));
+        Assert.Equal(2 * Calls + 1, scrape.Value("mmsgw_dropped_packets_total", ("stream", stream), ("reason", "slow_viewer")));
     }
 
     [Fact]
