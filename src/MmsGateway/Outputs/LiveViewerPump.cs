@@ -30,11 +30,17 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
     private const int BatchBytes = 64 * 1024;
 
     /// <summary>
-    /// Clocks per flush interval. Viewers are spread over a few clocks, each started when first needed (so at its own
-    /// phase): the writes of a large audience come in several smaller bursts per interval rather than one, which
-    /// keeps the response buffers in flight at once, and so the memory pool's high-water mark, a fraction as large.
+    /// Clocks per flush interval for viewers written through a pipe. They are spread over a few clocks, each started
+    /// when first needed (so at its own phase): the writes of a large audience come in several smaller bursts per
+    /// interval rather than one, which keeps the response buffers in flight at once, and so the memory pool's
+    /// high-water mark, a fraction as large. Taken-over viewers, which are sent from the ring and hold no buffers, all
+    /// share one clock (<see cref="DirectPhase"/>): each clock tick wakes the thread pool, and with eight clocks the
+    /// wake-ups cost about a seventh of the fan-out's CPU (benchmarks/README.md, "Session 6").
     /// </summary>
     private const int ClocksPerInterval = 8;
+
+    /// <summary>The clock of the taken-over viewers of an interval (the others have phases 0 to 7).</summary>
+    private const int DirectPhase = -1;
 
     private static readonly ConcurrentDictionary<(TimeSpan Interval, int Phase), FlushClock> Clocks = new();
     private static int _nextPhase;
@@ -82,7 +88,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         {
             var thinning = ThinningLevel.Full;
             var passThrough = false;
-            var phase = (int)((uint)Interlocked.Increment(ref _nextPhase) % ClocksPerInterval);
+            var phase = gather is not null ? DirectPhase : (int)((uint)Interlocked.Increment(ref _nextPhase) % ClocksPerInterval);
             var clock = flushInterval > TimeSpan.Zero ? Clocks.GetOrAdd((flushInterval, phase), static k => new FlushClock(k.Interval)) : null;
             AsfPayloadPacker? packer = null;
             byte[]? source = null;
@@ -124,7 +130,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                             break;
                         }
                         if (copied && await output.FlushAsync(ct).ConfigureAwait(false) is { IsCompleted: true } or { IsCanceled: true }) return;
-                        metrics.ViewerBytes(hub.Name, viewer.Output, sent);
+                        CountBytes(sent);
                         continue;
                     }
                     if (thinning == ThinningLevel.Full && packer is { HasPending: true }) bytes += Emit(output, packer, lastSequence);
@@ -190,7 +196,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     if (thinned > 0) metrics.PacketsDropped(hub.Name, thinning == ThinningLevel.KeyFramesOnly ? "viewer-keyframes-only" : "viewer-audio-only", thinned);
                     if (bytes == 0) break;
                     var flush = await output.FlushAsync(ct).ConfigureAwait(false);
-                    metrics.ViewerBytes(hub.Name, viewer.Output, bytes);
+                    CountBytes(bytes);
                     if (flush.IsCompleted || flush.IsCanceled) return;
                 }
             }
@@ -198,7 +204,34 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         finally
         {
             ReturnScratch(ref scratch);
+            ReportBytes();
         }
+    }
+
+    /// <summary>
+    /// Bytes sent and not yet added to <c>mmsgw_viewer_bytes</c>. A measurement with tags costs a series lookup
+    /// (hashing the tags) in every listener, which at a send per viewer per flush was a few per cent of the fan-out's
+    /// CPU; so each viewer adds its bytes at most once a second, and the rest when it ends.
+    /// </summary>
+    private long _unreportedBytes;
+    private long _reportedAt = Environment.TickCount64;
+
+    private const int ReportIntervalMs = 1000;
+
+    private void CountBytes(long bytes)
+    {
+        _unreportedBytes += bytes;
+        var now = Environment.TickCount64;
+        if (now - _reportedAt < ReportIntervalMs) return;
+        _reportedAt = now;
+        ReportBytes();
+    }
+
+    private void ReportBytes()
+    {
+        if (_unreportedBytes == 0) return;
+        metrics.ViewerBytes(hub.Name, viewer.Output, _unreportedBytes);
+        _unreportedBytes = 0;
     }
 
     /// <summary>Gives the filter's scratch packet back to the pool: a viewer passing every packet holds none.</summary>
