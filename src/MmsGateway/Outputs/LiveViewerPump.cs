@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Packets;
 using MmsGateway.Asf.Selection;
@@ -98,7 +99,16 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 await viewer.WaitAsync(ct).ConfigureAwait(false);
                 // Coalescing: wait for the shared tick so the packets published meanwhile go out in the same write. The
                 // tick comes within one interval, so cancellation is seen at the latest then (no per-wait registration).
-                if (clock is not null) await clock.NextTick().ConfigureAwait(false);
+                if (clock is not null && gather is not null && passThrough && thinning == ThinningLevel.Full && packer is not { HasPending: true })
+                {
+                    // The fast path parks with the clock, which sends for it on each tick (SendParked) and resumes this
+                    // loop only for what it cannot finish there.
+                    _parked ??= new ParkedSender(this, viewer, gather, output, ct);
+                    await clock.ParkAsync(_parked).ConfigureAwait(false);
+                    if (_parked.TakeUnfinished() is { } unfinished && await FinishSendAsync(unfinished, output, ct).ConfigureAwait(false) == SendOutcome.End)
+                        return;
+                }
+                else if (clock is not null) await clock.NextTick().ConfigureAwait(false);
                 while (!ct.IsCancellationRequested)
                 {
                     var published = ring.Published;
@@ -116,21 +126,9 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     if (gather is not null && passThrough && thinning == ThinningLevel.Full && packer is not { HasPending: true })
                     {
                         // The fast path: every packet goes out as the ring holds it, straight from its slot.
-                        var (sent, copied) = await gather.SendAsync(viewer, published, output, ct).ConfigureAwait(false);
-                        if (sent < 0)
-                        {
-                            // A slot was reused before all of it was with the kernel or copied: what this viewer got may be
-                            // torn, so it ends (it was a whole ring behind; the hub would end it too).
-                            metrics.PacketsDropped(hub.Name, "slow-viewer", 1);
-                            return;
-                        }
-                        if (sent == 0)
-                        {
-                            if (viewer.Cursor < ring.Oldest) return;
-                            break;
-                        }
-                        if (copied && await output.FlushAsync(ct).ConfigureAwait(false) is { IsCompleted: true } or { IsCanceled: true }) return;
-                        CountBytes(sent);
+                        var outcome = await FinishSendAsync(gather.SendAsync(viewer, published, output, ct), output, ct).ConfigureAwait(false);
+                        if (outcome == SendOutcome.End) return;
+                        if (outcome == SendOutcome.Nothing) break;
                         continue;
                     }
                     if (thinning == ThinningLevel.Full && packer is { HasPending: true }) bytes += Emit(output, packer, lastSequence);
@@ -232,6 +230,111 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         if (_unreportedBytes == 0) return;
         metrics.ViewerBytes(hub.Name, viewer.Output, _unreportedBytes);
         _unreportedBytes = 0;
+    }
+
+    private enum SendOutcome
+    {
+        Sent,
+        Nothing,
+        End,
+    }
+
+    /// <summary>Waits for a gathered send and settles it: bytes counted, a copied rest flushed, a torn send ended.</summary>
+    private async ValueTask<SendOutcome> FinishSendAsync(ValueTask<(long Sent, bool Copied)> send, PipeWriter output, CancellationToken ct)
+    {
+        var (sent, copied) = await send.ConfigureAwait(false);
+        if (sent < 0)
+        {
+            // A slot was reused before all of it was with the kernel or copied: what this viewer got may be torn, so it
+            // ends (it was a whole ring behind; the hub would end it too).
+            metrics.PacketsDropped(hub.Name, "slow-viewer", 1);
+            return SendOutcome.End;
+        }
+        if (sent == 0) return viewer.Cursor < viewer.Stream.Ring.Oldest ? SendOutcome.End : SendOutcome.Nothing;
+        if (copied && await output.FlushAsync(ct).ConfigureAwait(false) is { IsCompleted: true } or { IsCanceled: true }) return SendOutcome.End;
+        CountBytes(sent);
+        return SendOutcome.Sent;
+    }
+
+    /// <summary>Made when the viewer first parks with its clock (only fast-path viewers do).</summary>
+    private ParkedSender? _parked;
+
+    /// <summary>Most gathered sends one tick makes for a parked viewer before handing it back to its own loop.</summary>
+    private const int ParkedSendsPerTick = 4;
+
+    /// <summary>
+    /// A fast-path viewer waiting for its clock's tick. On each tick the clock calls <see cref="SendFromTick"/> on its own
+    /// thread, which sends everything new straight from the ring as the viewer's loop would, without waking that loop:
+    /// with a few hundred viewers, a thread-pool work item, an async resumption and two waits per viewer per tick were a
+    /// large part of what the gateway itself spent. Whatever the tick cannot finish at once (the socket's buffer full, a
+    /// copied rest to flush, a viewer falling behind into thinning, the viewer ending) resumes the loop, which picks up
+    /// the unfinished send. The loop is suspended while parked, so the tick has the viewer's state to itself.
+    /// </summary>
+    private sealed class ParkedSender(LiveViewerPump pump, HubViewer viewer, SlotGather gather, PipeWriter output, CancellationToken ct) : IValueTaskSource
+    {
+        private ManualResetValueTaskSourceCore<bool> _resume = new() { RunContinuationsAsynchronously = true };
+        private ValueTask<(long Sent, bool Copied)>? _unfinished;
+
+        /// <summary>Called by the clock before it registers this sender: the wait the loop then awaits.</summary>
+        public ValueTask Prepare()
+        {
+            _resume.Reset();
+            return new ValueTask(this, _resume.Version);
+        }
+
+        /// <summary>
+        /// Called by the clock on a tick; false when the loop must take over (then <see cref="Resume"/> follows). Never
+        /// throws: a failed send is handed to the loop, which fails with it as if it had sent itself.
+        /// </summary>
+        public bool SendFromTick()
+        {
+            if (ct.IsCancellationRequested) return false;
+            var ring = viewer.Stream.Ring;
+            try
+            {
+                for (var i = 0; i < ParkedSendsPerTick; i++)
+                {
+                    var published = ring.Published;
+                    if (viewer.Cursor > published) return true;
+                    if (Thinning(ThinningLevel.Full, published - viewer.Cursor + 1, ring.Capacity) != ThinningLevel.Full) return false;
+                    var send = gather.SendAsync(viewer, published, output, ct);
+                    if (!send.IsCompletedSuccessfully)
+                    {
+                        _unfinished = send; // the rest is being sent from the ring: the loop waits for it
+                        return false;
+                    }
+                    var result = send.Result;
+                    if (result is not { Sent: > 0, Copied: false })
+                    {
+                        _unfinished = ValueTask.FromResult(result);
+                        return false;
+                    }
+                    pump.CountBytes(result.Sent);
+                }
+            }
+            catch (Exception e)
+            {
+                _unfinished = ValueTask.FromException<(long, bool)>(e);
+            }
+            return false;
+        }
+
+        public void Resume() => _resume.SetResult(true);
+
+        /// <summary>The send a tick started and could not finish, for the loop to settle.</summary>
+        public ValueTask<(long Sent, bool Copied)>? TakeUnfinished()
+        {
+            var unfinished = _unfinished;
+            _unfinished = null;
+            return unfinished;
+        }
+
+        void IValueTaskSource.GetResult(short token) => _resume.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _resume.GetStatus(token);
+
+        void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _resume.OnCompleted(continuation, state, token, flags);
     }
 
     /// <summary>Gives the filter's scratch packet back to the pool: a viewer passing every packet holds none.</summary>
@@ -413,8 +516,9 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
 
     /// <summary>
     /// One timer for every viewer with the same flush interval: each tick completes the task the viewers wait on
-    /// (their continuations run on the thread pool, so the burst of writes spreads over the cores). The timer stops
-    /// after a tick nobody asked for and starts again with the next waiter, so an idle gateway does not tick.
+    /// (their continuations run on the thread pool, so the burst of writes spreads over the cores), and sends for the
+    /// fast-path viewers parked with it (<see cref="ParkedSender"/>) on the tick's own thread. The timer stops after a
+    /// tick nobody asked for and starts again with the next waiter, so an idle gateway does not tick.
     /// </summary>
     private sealed class FlushClock
     {
@@ -425,34 +529,62 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         private bool _running;
         private bool _asked;
 
+        /// <summary>
+        /// Parked senders for the next tick. A tick takes the list and puts <see cref="_spare"/> in its place, then gives its
+        /// list back as the spare, so nothing is allocated per tick (a second list is made only when ticks overlap).
+        /// </summary>
+        private List<ParkedSender> _parked = [];
+        private List<ParkedSender>? _spare = [];
+
         public FlushClock(TimeSpan interval)
         {
             _interval = interval;
-            _timer = TimeProvider.System.CreateTimer(static s => ((FlushClock)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            // The clock outlives the request that made it: its ticks must not run in that request's execution context.
+            using (ExecutionContext.SuppressFlow())
+                _timer = TimeProvider.System.CreateTimer(static s => ((FlushClock)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
         public Task NextTick()
         {
             lock (_gate)
             {
-                _asked = true;
-                if (!_running)
-                {
-                    _running = true;
-                    _timer.Change(_interval, _interval);
-                }
+                AskLocked();
                 return _tick.Task;
             }
+        }
+
+        /// <summary>Parks <paramref name="sender"/> until a tick cannot finish its sends (see <see cref="ParkedSender"/>).</summary>
+        public ValueTask ParkAsync(ParkedSender sender)
+        {
+            var resumed = sender.Prepare();
+            lock (_gate)
+            {
+                AskLocked();
+                _parked.Add(sender);
+            }
+            return resumed;
+        }
+
+        private void AskLocked()
+        {
+            _asked = true;
+            if (_running) return;
+            _running = true;
+            _timer.Change(_interval, _interval);
         }
 
         private void OnTick()
         {
             TaskCompletionSource fired;
+            List<ParkedSender> ticking;
             lock (_gate)
             {
                 fired = _tick;
                 _tick = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (!_asked && _running)
+                ticking = _parked;
+                _parked = _spare ?? [];
+                _spare = null;
+                if (!_asked && _running && ticking.Count == 0)
                 {
                     _running = false;
                     _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -460,6 +592,22 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 _asked = false;
             }
             fired.TrySetResult();
+
+            // Those whose sends all went out stay parked for the next tick (moved to the front); the rest resume their loops.
+            var kept = 0;
+            for (var i = 0; i < ticking.Count; i++)
+            {
+                var sender = ticking[i];
+                if (sender.SendFromTick()) ticking[kept++] = sender;
+                else sender.Resume();
+            }
+            lock (_gate)
+            {
+                for (var i = 0; i < kept; i++) _parked.Add(ticking[i]);
+                if (kept > 0) _asked = true;
+                ticking.Clear();
+                _spare ??= ticking;
+            }
         }
     }
 }

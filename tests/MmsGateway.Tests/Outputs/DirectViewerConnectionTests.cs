@@ -114,6 +114,73 @@ public sealed class DirectViewerConnectionTests
         Assert.True(data > 20, $"only {data} $D chunks in 5 s");
     }
 
+    /// <summary>
+    /// Fast-path viewers are sent to by their flush clock's tick while their own loops sleep (LiveViewerPump.ParkedSender).
+    /// Viewers that reset their connections mid-stream make those sends fail on the tick's thread: each must end
+    /// quietly through its own loop, and the viewers sharing the clock must go on getting every packet.
+    /// </summary>
+    [Fact]
+    public async Task Viewers_that_reset_their_connections_mid_stream_end_quietly_while_the_others_on_their_clock_get_every_packet()
+    {
+        await using var gateway = await GatewayHarness.StartAsync();
+        const string Play = "GET /streams/live/live.asf HTTP/1.0\r\nHost: x\r\nUser-Agent: NSPlayer/9.0.0.2980\r\nPragma: xPlayStrm=1\r\n\r\n";
+        var keepers = Enumerable.Range(0, 3).Select(_ => RawGetAsync(gateway, Play, TimeSpan.FromSeconds(5))).ToArray();
+        var resetters = Enumerable.Range(0, 12).Select(async i =>
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(gateway.BaseAddress.Host, gateway.BaseAddress.Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(Play));
+            var buffer = new byte[64 * 1024];
+            long received = 0;
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(800 + 200 * i));
+            try
+            {
+                while (await stream.ReadAsync(buffer, deadline.Token) is > 0 and var n) received += n;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            client.Client.LingerState = new LingerOption(true, 0); // close with RST, unread data and all
+            client.Client.Close();
+            return received;
+        }).ToArray();
+
+        Assert.All(await Task.WhenAll(resetters), received => Assert.True(received > 10_000, $"a resetting viewer got only {received} B"));
+        foreach (var (head, body) in await Task.WhenAll(keepers))
+        {
+            Assert.StartsWith("HTTP/1.1 200 OK\r\n", head);
+            Assert.True(CountGaplessWmspPackets(body) > 20);
+        }
+        // The gateway is still serving: a new viewer joins and plays.
+        var (_, late) = await RawGetAsync(gateway, Play, TimeSpan.FromSeconds(2));
+        Assert.True(CountGaplessWmspPackets(late) > 5);
+        // Every viewer ended, none stuck (within a few flush intervals of its connection closing).
+        double? viewers = null;
+        for (var i = 0; i < 50 && (viewers = await gateway.MetricAsync("mmsgw_viewers", "output=\"wmsp\"")) != 0; i++) await Task.Delay(100);
+        Assert.Equal(0, viewers);
+    }
+
+    /// <summary>Reads an MS-WMSP body: one header chunk, then data chunks with consecutive location ids; returns their number.</summary>
+    private static int CountGaplessWmspPackets(byte[] body)
+    {
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(body));
+        Assert.True(MmshFraming.TryReadChunk(ref reader, out var first));
+        Assert.Equal(MmshChunkType.Header, first.Type);
+        var packetSize = AsfHeaderReader.Parse(first.Payload.ToArray()).PacketSize;
+        var data = 0;
+        uint? lastLocation = null;
+        while (MmshFraming.TryReadChunk(ref reader, out var chunk))
+        {
+            Assert.Equal(MmshChunkType.Data, chunk.Type);
+            Assert.Equal(packetSize, (int)chunk.Payload.Length);
+            if (lastLocation is { } l) Assert.Equal(l + 1, chunk.Preheader.LocationId);
+            lastLocation = chunk.Preheader.LocationId;
+            data++;
+        }
+        return data;
+    }
+
     [Fact]
     public async Task With_direct_send_off_the_viewer_gets_kestrels_chunked_response()
     {
