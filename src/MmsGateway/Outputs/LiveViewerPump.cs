@@ -19,11 +19,12 @@ namespace MmsGateway.Outputs;
 /// </summary>
 /// <remarks>
 /// The fan-out fast path (benchmarks/README.md, "Fan-out"): viewers with the same flush interval share a few
-/// <see cref="FlushClock"/>s, so a thousand viewers cost eight timers, wake in groups once per interval and write
-/// everything new in one flush each; nothing is allocated per packet. A viewer whose filter passes every packet
+/// <see cref="FlushClock"/>s, so a thousand viewers cost at most nine timers, wake in groups once per interval and
+/// write everything new in one flush each; nothing is allocated per packet. A viewer whose filter passes every packet
 /// unchanged (all streams, no thinning, synchronised) is not parsed at all: on a taken-over connection
 /// (<see cref="DirectViewerConnection"/>) its packets go to the kernel straight from the ring (<see cref="SlotGather"/>),
-/// otherwise ring slots are copied into the response's pipe.
+/// sent by its clock's tick while its own loop sleeps (<see cref="ParkedSender"/>); otherwise ring slots are copied
+/// into the response's pipe.
 /// </remarks>
 public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFraming framing, AsfStreamSet streams, GatewayMetrics metrics, TimeSpan flushInterval)
 {
