@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
@@ -100,7 +101,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 await viewer.WaitAsync(ct).ConfigureAwait(false);
                 // Coalescing: wait for the shared tick so the packets published meanwhile go out in the same write. The
                 // tick comes within one interval, so cancellation is seen at the latest then (no per-wait registration).
-                if (clock is not null && gather is not null && passThrough && thinning == ThinningLevel.Full && packer is not { HasPending: true })
+                if (clock is not null && OnFastPath(gather, passThrough, thinning, packer))
                 {
                     // The fast path parks with the clock, which sends for it on each tick (SendParked) and resumes this
                     // loop only for what it cannot finish there.
@@ -124,7 +125,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     }
 
                     long bytes = 0, thinned = 0;
-                    if (gather is not null && passThrough && thinning == ThinningLevel.Full && packer is not { HasPending: true })
+                    if (OnFastPath(gather, passThrough, thinning, packer))
                     {
                         // The fast path: every packet goes out as the ring holds it, straight from its slot.
                         var outcome = await FinishSendAsync(gather.SendAsync(viewer, published, output, ct), output, ct).ConfigureAwait(false);
@@ -187,7 +188,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                         // Once the filter knows every packet passes, the rest goes out from the ring slots (the gathered
                         // send) instead of being copied: a joining viewer's burst from the last key frame would otherwise
                         // take up to a batch of pooled pipe buffers per viewer.
-                        if (passThrough && gather is not null && thinning == ThinningLevel.Full) break;
+                        if (OnFastPath(gather, passThrough, thinning, packer)) break;
                     }
                     // A packed packet waits for more payloads, but not past half a second of media (audio must keep flowing).
                     if (packer is { HasPending: true } && ring.TryGetEntry(published, out var newest) && newest.SendTime - packer.PendingSendTime >= PackHoldMs)
@@ -232,6 +233,13 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         metrics.ViewerBytes(hub.Name, viewer.Output, _unreportedBytes);
         _unreportedBytes = 0;
     }
+
+    /// <summary>
+    /// Whether the viewer's packets go out as the ring holds them, straight from its slots: a taken-over connection the
+    /// ring's framing fits, a filter that passes every packet unchanged, no thinning, and no packed packet waiting.
+    /// </summary>
+    private static bool OnFastPath([NotNullWhen(true)] SlotGather? gather, bool passThrough, ThinningLevel thinning, AsfPayloadPacker? packer) =>
+        gather is not null && passThrough && thinning == ThinningLevel.Full && packer is not { HasPending: true };
 
     private enum SendOutcome
     {
