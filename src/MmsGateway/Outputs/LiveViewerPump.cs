@@ -103,7 +103,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 // tick comes within one interval, so cancellation is seen at the latest then (no per-wait registration).
                 if (clock is not null && OnFastPath(gather, passThrough, thinning, packer))
                 {
-                    // The fast path parks with the clock, which sends for it on each tick (SendParked) and resumes this
+                    // The fast path parks with the clock, which sends for it on each tick (SendFromTick) and resumes this
                     // loop only for what it cannot finish there.
                     _parked ??= new ParkedSender(this, viewer, gather, output, ct);
                     await clock.ParkAsync(_parked).ConfigureAwait(false);
@@ -593,7 +593,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 ticking = _parked;
                 _parked = _spare ?? [];
                 _spare = null;
-                if (!_asked && _running && ticking.Count == 0)
+                if (!_asked && _running)
                 {
                     _running = false;
                     _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -613,7 +613,8 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
             lock (_gate)
             {
                 for (var i = 0; i < kept; i++) _parked.Add(ticking[i]);
-                if (kept > 0) _asked = true;
+                // As a new park would: an overlapping tick that found nobody waiting may have stopped the timer meanwhile.
+                if (kept > 0) AskLocked();
                 ticking.Clear();
                 _spare ??= ticking;
             }
