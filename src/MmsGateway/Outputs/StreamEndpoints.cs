@@ -50,7 +50,8 @@ public static class StreamEndpoints
         {
             await using var session = await registry.Connector.ConnectAsync(name, stream, start, ct).ConfigureAwait(false);
             var streams = wmsp?.Selection(session.Header, session.SelectedStreams) ?? session.SelectedStreams;
-            if (await WriteHeadOrDescribeAsync(http, wmsp, session.Header, streams, onDemand: true).ConfigureAwait(false)) return;
+            if (await WriteHeadOrDescribeAsync(http, wmsp, () => AsfHeaderWriter.Write(session.Header, streams, new AsfDataLayout.Unchanged()), onDemand: true)
+                    .ConfigureAwait(false)) return;
             var output = wmsp is null ? "asf" : "wmsp";
             metrics.ViewerConnected(name, output);
             try
@@ -83,7 +84,7 @@ public static class StreamEndpoints
         try
         {
             var viewerStreams = wmsp?.Selection(viewer.Stream.Header, viewer.Stream.Offered) ?? ViewerStreams.Choose(viewer.Stream, maxBitrate);
-            if (await WriteHeadOrDescribeAsync(http, wmsp, viewer.Stream.Header, viewerStreams, onDemand: false).ConfigureAwait(false)) return;
+            if (await WriteHeadOrDescribeAsync(http, wmsp, () => viewer.Stream.ViewerHeader(viewerStreams), onDemand: false).ConfigureAwait(false)) return;
             var pump = new LiveViewerPump(hub, viewer, wmsp is null ? ViewerFraming.Asf : ViewerFraming.CreateWmsp(), viewerStreams, metrics,
                 options.Value.ViewerFlushInterval);
             // Live viewers get the connection itself when it can be had: the fan-out fast path (DirectViewerConnection).
@@ -100,8 +101,11 @@ public static class StreamEndpoints
         }
     }
 
-    /// <summary>Writes the response head; for an MS-WMSP Describe also the single <c>$H</c>, and returns true (done).</summary>
-    private static async Task<bool> WriteHeadOrDescribeAsync(HttpContext http, WmspRequest? wmsp, AsfHeader header, AsfStreamSet streams, bool onDemand)
+    /// <summary>
+    /// Writes the response head; for an MS-WMSP Describe also the single <c>$H</c> (the header the viewer would be sent,
+    /// from <paramref name="viewerHeader"/>), and returns true (done).
+    /// </summary>
+    private static async Task<bool> WriteHeadOrDescribeAsync(HttpContext http, WmspRequest? wmsp, Func<byte[]> viewerHeader, bool onDemand)
     {
         if (wmsp is null)
         {
@@ -112,7 +116,7 @@ public static class StreamEndpoints
         var clientId = wmsp.ClientId ?? (uint)Random.Shared.Next(1, int.MaxValue);
         if (wmsp.Kind == MmshRequestKind.Describe)
         {
-            var asfHeader = AsfHeaderWriter.Write(header, streams, onDemand ? new AsfDataLayout.Unchanged() : new AsfDataLayout.Broadcast());
+            var asfHeader = viewerHeader();
             WmspRequest.WriteHead(http, clientId, MmshResponseWriter.DescribeContentType, onDemand, MmshFraming.DataPrefixSize + asfHeader.Length);
             MmshFraming.WriteHeader(http.Response.BodyWriter, asfHeader);
             await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
