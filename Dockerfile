@@ -11,9 +11,11 @@ COPY src/MmsGateway.Asf/MmsGateway.Asf.csproj src/MmsGateway.Asf/
 COPY src/MmsGateway.Mms/MmsGateway.Mms.csproj src/MmsGateway.Mms/
 COPY src/MmsGateway.Origin/MmsGateway.Origin.csproj src/MmsGateway.Origin/
 COPY src/MmsGateway/MmsGateway.csproj src/MmsGateway/
-RUN dotnet restore src/MmsGateway/MmsGateway.csproj
+# ReadyToRun for the machine's own architecture (--ucr: linux-x64 or linux-arm64), still on the shared framework; the
+# project turns tiered compilation off for it (src/MmsGateway/MmsGateway.csproj, benchmarks/README.md "Session 7").
+RUN dotnet restore src/MmsGateway/MmsGateway.csproj --ucr -p:PublishReadyToRun=true
 COPY src/ src/
-RUN dotnet publish src/MmsGateway -c Release -o /app --no-restore
+RUN dotnet publish src/MmsGateway -c Release -o /app --no-restore --ucr --self-contained false -p:PublishReadyToRun=true
 
 # .NET 10 images are Ubuntu 24.04 based (ffmpeg comes from universe).
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

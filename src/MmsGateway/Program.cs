@@ -1,3 +1,4 @@
 using MmsGateway.Cli;
 
+NativeHeap.ReturnLargeBlocksToTheSystem();
 return await GatewayCommandLine.RunAsync(args);

@@ -33,6 +33,7 @@ public static class FanOut
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"fan-out of {Path.GetFileName(rig.File)} ({rate * 8 / 1e6:0.000} Mbit/s of packets); warm-up {warmup.TotalSeconds} s, window {window.TotalSeconds} s; logs in {work}"));
         Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine(LoadRig.DescribeGateway());
 
         int originMmst = MeasuredProcess.FreePort(), originHttp = MeasuredProcess.FreePort();
         await using var origin = await rig.StartOriginAsync(originMmst, originHttp);

@@ -13,17 +13,44 @@ public sealed class LoadRig(string file, string workDirectory)
     public string WorkDirectory { get; } = workDirectory;
     public string ChannelName => "live";
 
-    /// <summary>The built gateway: <c>src/MmsGateway/bin/Release/net10.0/MmsGateway.dll</c> under the repository (or <c>MMSGW_DLL</c>).</summary>
+    /// <summary>
+    /// The gateway to measure: <c>MMSGW_DLL</c> if set; else the shipped build, <c>artifacts/gateway/MmsGateway.dll</c>
+    /// under the repository (made by <c>benchmarks/publish-gateway.sh</c> with the Dockerfile's publish command:
+    /// ReadyToRun, tiered compilation off); else the JIT build, <c>src/MmsGateway/bin/Release/net10.0/MmsGateway.dll</c>.
+    /// </summary>
     public static string GatewayDll()
     {
         var fromEnv = Environment.GetEnvironmentVariable("MMSGW_DLL");
         if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "src", "MmsGateway", "bin", "Release", "net10.0", "MmsGateway.dll");
-            if (System.IO.File.Exists(candidate)) return candidate;
+            foreach (var candidate in new[]
+            {
+                Path.Combine(dir.FullName, "artifacts", "gateway", "MmsGateway.dll"),
+                Path.Combine(dir.FullName, "src", "MmsGateway", "bin", "Release", "net10.0", "MmsGateway.dll"),
+            })
+            {
+                if (System.IO.File.Exists(candidate)) return candidate;
+            }
         }
-        throw new FileNotFoundException("MmsGateway.dll not found: run `dotnet build -c Release src/MmsGateway` or set MMSGW_DLL");
+        throw new FileNotFoundException("MmsGateway.dll not found: run benchmarks/publish-gateway.sh (or `dotnet build -c Release src/MmsGateway`), or set MMSGW_DLL");
+    }
+
+    /// <summary>One line naming the gateway build a run measures, so that its figures say what they are of.</summary>
+    public static string DescribeGateway()
+    {
+        var dll = GatewayDll();
+        var tiered = "tiered compilation on";
+        var config = Path.ChangeExtension(dll, ".runtimeconfig.json");
+        if (System.IO.File.Exists(config) && System.IO.File.ReadAllText(config).Contains("\"System.Runtime.TieredCompilation\": false", StringComparison.Ordinal))
+            tiered = "tiered compilation off";
+        return $"gateway: {dll} ({(IsReadyToRun(dll) ? "ReadyToRun" : "JIT")}, {tiered})";
+    }
+
+    private static bool IsReadyToRun(string path)
+    {
+        using var pe = new System.Reflection.PortableExecutable.PEReader(System.IO.File.OpenRead(path));
+        return pe.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
     }
 
     /// <summary>The stream's rate in bytes per second: data packets over the file's send duration.</summary>

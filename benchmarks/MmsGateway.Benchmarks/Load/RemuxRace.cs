@@ -35,6 +35,7 @@ public static class RemuxRace
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"input {new FileInfo(input).Length / 1048576.0:0} MiB, {header.PacketCount} packets of {header.PacketSize} bytes, streams {string.Join(",", streams)}; keeping {string.Join(",", keep)}"));
                 Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+                Console.WriteLine(LoadRig.DescribeGateway());
                 await RunAsync("cat", [input]); // into the page cache
 
                 var gatewayOut = Path.Combine(work, "gateway.asf");

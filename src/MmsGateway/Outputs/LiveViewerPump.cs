@@ -92,7 +92,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
             var thinning = ThinningLevel.Full;
             var passThrough = false;
             var phase = gather is not null ? DirectPhase : (int)((uint)Interlocked.Increment(ref _nextPhase) % ClocksPerInterval);
-            var clock = flushInterval > TimeSpan.Zero ? Clocks.GetOrAdd((flushInterval, phase), static k => new FlushClock(k.Interval)) : null;
+            var clock = flushInterval > TimeSpan.Zero ? Clocks.GetOrAdd((flushInterval, phase), static k => new FlushClock(k.Interval, TimeProvider.System)) : null;
             AsfPayloadPacker? packer = null;
             byte[]? source = null;
             uint lastSequence = 0;
@@ -279,7 +279,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
     /// copied rest to flush, a viewer falling behind into thinning, the viewer ending) resumes the loop, which picks up
     /// the unfinished send. The loop is suspended while parked, so the tick has the viewer's state to itself.
     /// </summary>
-    private sealed class ParkedSender(LiveViewerPump pump, HubViewer viewer, SlotGather gather, PipeWriter output, CancellationToken ct) : IValueTaskSource
+    private sealed class ParkedSender(LiveViewerPump pump, HubViewer viewer, SlotGather gather, PipeWriter output, CancellationToken ct) : IValueTaskSource, IParkedSender
     {
         private ManualResetValueTaskSourceCore<bool> _resume = new() { RunContinuationsAsynchronously = true };
         private ValueTask<(long Sent, bool Copied)>? _unfinished;
@@ -520,104 +520,6 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                 }
             }
             return (ring.Holds(first) ? bytes : -1, false);
-        }
-    }
-
-    /// <summary>
-    /// One timer for every viewer with the same flush interval: each tick completes the task the viewers wait on
-    /// (their continuations run on the thread pool, so the burst of writes spreads over the cores), and sends for the
-    /// fast-path viewers parked with it (<see cref="ParkedSender"/>) on the tick's own thread. The timer stops after a
-    /// tick nobody asked for and starts again with the next waiter, so an idle gateway does not tick.
-    /// </summary>
-    private sealed class FlushClock
-    {
-        private readonly TimeSpan _interval;
-        private readonly ITimer _timer;
-        private readonly Lock _gate = new();
-        private TaskCompletionSource _tick = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private bool _running;
-        private bool _asked;
-
-        /// <summary>
-        /// Parked senders for the next tick. A tick takes the list and puts <see cref="_spare"/> in its place, then gives its
-        /// list back as the spare, so nothing is allocated per tick (a second list is made only when ticks overlap).
-        /// </summary>
-        private List<ParkedSender> _parked = [];
-        private List<ParkedSender>? _spare = [];
-
-        public FlushClock(TimeSpan interval)
-        {
-            _interval = interval;
-            // The clock outlives the request that made it: its ticks must not run in that request's execution context.
-            using (ExecutionContext.SuppressFlow())
-                _timer = TimeProvider.System.CreateTimer(static s => ((FlushClock)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
-
-        public Task NextTick()
-        {
-            lock (_gate)
-            {
-                AskLocked();
-                return _tick.Task;
-            }
-        }
-
-        /// <summary>Parks <paramref name="sender"/> until a tick cannot finish its sends (see <see cref="ParkedSender"/>).</summary>
-        public ValueTask ParkAsync(ParkedSender sender)
-        {
-            var resumed = sender.Prepare();
-            lock (_gate)
-            {
-                AskLocked();
-                _parked.Add(sender);
-            }
-            return resumed;
-        }
-
-        private void AskLocked()
-        {
-            _asked = true;
-            if (_running) return;
-            _running = true;
-            _timer.Change(_interval, _interval);
-        }
-
-        private void OnTick()
-        {
-            TaskCompletionSource fired;
-            List<ParkedSender> ticking;
-            lock (_gate)
-            {
-                fired = _tick;
-                _tick = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                ticking = _parked;
-                _parked = _spare ?? [];
-                _spare = null;
-                if (!_asked && _running)
-                {
-                    _running = false;
-                    _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                }
-                _asked = false;
-            }
-            fired.TrySetResult();
-
-            // Those whose sends all went out stay parked for the next tick (moved to the front); the rest resume their loops.
-            var kept = 0;
-            for (var i = 0; i < ticking.Count; i++)
-            {
-                var sender = ticking[i];
-                if (sender.SendFromTick()) ticking[kept++] = sender;
-                else sender.Resume();
-            }
-            lock (_gate)
-            {
-                for (var i = 0; i < kept; i++) _parked.Add(ticking[i]);
-                // As a new park would: an overlapping tick that found nobody waiting may have stopped the timer meanwhile.
-                if (kept > 0) AskLocked();
-                ticking.Clear();
-                _spare ??= ticking;
-            }
         }
     }
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Reflection.PortableExecutable;
+using System.Text.Json;
 using MmsGateway.Tests.Observability;
 
 namespace MmsGateway.Tests.Deployment;
@@ -100,6 +102,15 @@ public class DockerfileTests
     /// replays it in a clean copy of the build context instead (.dockerignore applied), like `docker build` (about a
     /// minute on two cores).
     /// </summary>
+    /// <summary>Whether the assembly carries ReadyToRun code: a managed native header whose signature is "RTR".</summary>
+    private static bool IsReadyToRun(string path)
+    {
+        using var pe = new PEReader(File.OpenRead(path));
+        var native = pe.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory ?? default;
+        if (native.Size == 0) return false;
+        return pe.GetSectionData(native.RelativeVirtualAddress).GetReader().ReadUInt32() == 0x00525452;
+    }
+
     [Fact]
     public async Task The_build_stage_publishes_a_gateway_that_starts_and_is_healthy()
     {
@@ -177,6 +188,14 @@ public class DockerfileTests
             Assert.NotNull(publishOutput);
             Assert.True(File.Exists(Path.Combine(publishOutput, "MmsGateway.dll")), "publish wrote no MmsGateway.dll");
             Assert.True(File.Exists(Path.Combine(publishOutput, "MmsGateway.runtimeconfig.json")));
+            // The shipped build is precompiled and keeps that code: ReadyToRun, tiered compilation off (MmsGateway.csproj).
+            foreach (var assembly in new[] { "MmsGateway.dll", "MmsGateway.Origin.dll", "MmsGateway.Mms.dll", "MmsGateway.Asf.dll" })
+                Assert.True(IsReadyToRun(Path.Combine(publishOutput, assembly)), $"{assembly} was published without ReadyToRun code");
+            using (var runtimeConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(publishOutput, "MmsGateway.runtimeconfig.json"))))
+            {
+                var properties = runtimeConfig.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+                Assert.False(properties.GetProperty("System.Runtime.TieredCompilation").GetBoolean());
+            }
             // The runtime stage copies exactly what the publish step wrote.
             var copy = Assert.Single(stages[^1].All("COPY"));
             Assert.Equal($"--from={build.Name} /{Path.GetRelativePath(root.FullName, publishOutput)} ./", copy.Arguments);
