@@ -309,7 +309,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
                     var send = gather.SendAsync(viewer, published, output, ct);
                     if (!send.IsCompletedSuccessfully)
                     {
-                        _unfinished = send; // the rest is being sent from the ring: the loop waits for it
+                        _unfinished = send; // the rest is being sent piece by piece: the loop waits for it
                         return false;
                     }
                     var result = send.Result;
@@ -408,11 +408,11 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
     /// With MS-WMSP framing the ring's own <c>$D</c> prefixes go too, so consecutive packets are one contiguous run (one
     /// iovec, two where the ring wraps); plain ASF takes an iovec per packet, leaving the prefixes out. What the socket's
     /// buffer does not take at once is, for a viewer near the head of the ring (a joining viewer's burst, a short
-    /// stall), sent from the same slots once the socket has room: nothing is copied. A viewer further behind gets the
-    /// rest copied instead, so that a slow send never holds slots the hub is about to reuse (and its thinning, which
-    /// follows its lag, goes on as before). The first slot is checked after the last byte is with the kernel (seqlock,
+    /// stall), sent once the socket has room, copied out of the ring a 16-KB piece at a time (no pipe buffers held). A
+    /// viewer further behind gets the rest copied into its pipe instead, so that its loop goes on (and its thinning,
+    /// which follows its lag). The first slot is checked after the bytes were with the kernel or copied (seqlock,
     /// <see cref="PacketRing.Holds"/>; the ring reuses slots in order, so the oldest one tells for all): if it was
-    /// reused meanwhile, the viewer cannot be trusted to have received whole packets.
+    /// reused meanwhile, the viewer cannot be trusted to have received whole packets and ends.
     /// </summary>
     private sealed class SlotGather(DirectViewerConnection connection, ViewerFraming framing, PacketRing ring)
     {
@@ -431,9 +431,9 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         /// <summary>
         /// Sends from the viewer's cursor up to <paramref name="published"/> (at most <see cref="BatchBytes"/>). Completes
         /// at once when the socket's buffer takes everything (the usual case) or when the rest was copied into
-        /// <paramref name="output"/> (Copied: the caller must flush it); otherwise when the rest has been taken from the
-        /// ring, which for a stalled viewer lasts until the hub ends it and its connection is aborted.
-        /// Sent is the bytes taken, 0 if there was nothing to send, -1 if a slot was reused before it was sent.
+        /// <paramref name="output"/> (Copied: the caller must flush it); otherwise when the rest has been sent, which
+        /// for a stalled viewer lasts until the hub ends it and its connection is aborted.
+        /// Sent is the bytes taken, 0 if there was nothing to send, -1 if a slot was reused before it was sent or copied.
         /// </summary>
         public ValueTask<(long Sent, bool Copied)> SendAsync(HubViewer viewer, long published, PipeWriter output, CancellationToken cancellationToken)
         {
@@ -490,36 +490,50 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         }
 
         /// <summary>
-        /// A viewer whose batch starts within this share of the ring's newest packets is sent the rest from the ring: the
-        /// hub then has at least three quarters of the ring to write before it reuses the batch's slots (about 20 s of a
-        /// 2.5 Mbit/s stream with the default 8 MB ring), far longer than a socket that is being read takes to drain.
+        /// A viewer whose batch starts within this share of the ring's newest packets is sent the rest piece by piece
+        /// while its loop waits: the hub then has at least three quarters of the ring to write before it reuses the
+        /// batch's slots (about 20 s of a 2.5 Mbit/s stream with the default 8 MB ring), far longer than a socket that is
+        /// being read takes to drain.
         /// </summary>
         private const int NearHeadShare = 4;
 
-        /// <summary>Most bytes of the ring handed to one asynchronous send.</summary>
+        /// <summary>Most bytes copied out of the ring for one asynchronous send.</summary>
         private const int RestPieceBytes = 16 * 1024;
 
         private async ValueTask<(long Sent, bool Copied)> SendRestAsync(long first, long bytes, int count, CancellationToken cancellationToken)
         {
-            for (var i = 0; i < count; i++)
+            // Piece by piece through a pooled copy, each copy checked against the ring afterwards (seqlock): the kernel
+            // takes a piece's bytes only when the socket has room, which for a viewer that stopped reading may come after
+            // the hub has reused the slots; sent from the ring itself, that piece would reach the viewer torn. A viewer
+            // whose slots were reused before a piece was copied gets nothing of it and ends.
+            var piece = ArrayPool<byte>.Shared.Rent(RestPieceBytes);
+            try
             {
-                var (offset, length) = _rest![i];
-                while (length > 0)
+                for (var i = 0; i < count; i++)
                 {
-                    // In pieces, checking the slots are still held before each: a viewer that stops reading leaves at most
-                    // one piece waiting on slots the hub may come to reuse (after three quarters of the ring, see
-                    // NearHeadShare; such a viewer is ended by then). Each piece waits for room in the socket's buffer
-                    // (epoll); the ring is on the Pinned Object Heap, so its slots can be handed to the socket as they are.
-                    if (!ring.Holds(first)) return (-1, false);
-                    var piece = Math.Min(length, RestPieceBytes);
-                    var sent = await connection.Socket.SendAsync(ring.Buffer.AsMemory(offset, piece), SocketFlags.None, cancellationToken)
-                        .ConfigureAwait(false);
-                    if (sent <= 0) throw new SocketException((int)SocketError.ConnectionReset);
-                    offset += sent;
-                    length -= sent;
+                    var (offset, length) = _rest![i];
+                    while (length > 0)
+                    {
+                        var size = Math.Min(length, RestPieceBytes);
+                        ring.Buffer.AsSpan(offset, size).CopyTo(piece);
+                        if (!ring.Holds(first)) return (-1, false);
+                        for (var sent = 0; sent < size;)
+                        {
+                            var taken = await connection.Socket.SendAsync(piece.AsMemory(sent, size - sent), SocketFlags.None, cancellationToken)
+                                .ConfigureAwait(false);
+                            if (taken <= 0) throw new SocketException((int)SocketError.ConnectionReset);
+                            sent += taken;
+                        }
+                        offset += size;
+                        length -= size;
+                    }
                 }
+                return (bytes, false);
             }
-            return (ring.Holds(first) ? bytes : -1, false);
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(piece);
+            }
         }
     }
 }
