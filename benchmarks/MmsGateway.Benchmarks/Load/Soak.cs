@@ -28,6 +28,7 @@ public static class Soak
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"soak: {viewers} viewers of {Path.GetFileName(rig.File)} ({rate * 8 / 1e6:0.00} Mbit/s) for {duration.TotalMinutes} min, origin restarted every {restartEvery.TotalSeconds} s; logs in {work}"));
         Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine(LoadRig.DescribeGateway());
 
         int originMmst = MeasuredProcess.FreePort(), originHttp = MeasuredProcess.FreePort(), gatewayPort = MeasuredProcess.FreePort();
         var origin = await rig.StartOriginAsync(originMmst, originHttp);
