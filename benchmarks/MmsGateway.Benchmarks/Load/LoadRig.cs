@@ -40,11 +40,18 @@ public sealed class LoadRig(string file, string workDirectory)
     public static string DescribeGateway()
     {
         var dll = GatewayDll();
-        var tiered = "tiered compilation on";
+        return $"gateway: {dll} ({(IsReadyToRun(dll) ? "ReadyToRun" : "JIT")}, tiered compilation {(TieredCompilation(dll) ? "on" : "off")})";
+    }
+
+    /// <summary>What the build's runtimeconfig says of tiered compilation (on unless it says false).</summary>
+    private static bool TieredCompilation(string dll)
+    {
         var config = Path.ChangeExtension(dll, ".runtimeconfig.json");
-        if (System.IO.File.Exists(config) && System.IO.File.ReadAllText(config).Contains("\"System.Runtime.TieredCompilation\": false", StringComparison.Ordinal))
-            tiered = "tiered compilation off";
-        return $"gateway: {dll} ({(IsReadyToRun(dll) ? "ReadyToRun" : "JIT")}, {tiered})";
+        if (!System.IO.File.Exists(config)) return true;
+        using var json = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(config));
+        return !(json.RootElement.GetProperty("runtimeOptions").TryGetProperty("configProperties", out var properties)
+            && properties.TryGetProperty("System.Runtime.TieredCompilation", out var tiered)
+            && tiered.ValueKind == System.Text.Json.JsonValueKind.False);
     }
 
     private static bool IsReadyToRun(string path)

@@ -284,7 +284,7 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         private ManualResetValueTaskSourceCore<bool> _resume = new() { RunContinuationsAsynchronously = true };
         private ValueTask<(long Sent, bool Copied)>? _unfinished;
 
-        /// <summary>Called by the clock before it registers this sender: the wait the loop then awaits.</summary>
+        /// <inheritdoc/>
         public ValueTask Prepare()
         {
             _resume.Reset();
