@@ -1,3 +1,4 @@
+using MmsGateway.Testing;
 using MmsGateway.Asf.Objects;
 
 namespace MmsGateway.Asf.Tests;

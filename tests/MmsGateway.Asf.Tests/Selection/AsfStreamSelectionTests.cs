@@ -1,3 +1,4 @@
+using MmsGateway.Testing;
 using MmsGateway.Asf.Selection;
 
 namespace MmsGateway.Asf.Tests.Selection;

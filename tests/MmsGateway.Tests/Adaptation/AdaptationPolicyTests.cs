@@ -1,6 +1,5 @@
 using MmsGateway.Adaptation;
 using MmsGateway.Asf;
-using MmsGateway.Asf.Tests;
 using MmsGateway.Mms.Client;
 using MmsGateway.Testing;
 

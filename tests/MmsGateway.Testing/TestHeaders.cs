@@ -1,13 +1,15 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace MmsGateway.Asf.Tests;
+using MmsGateway.Asf;
+
+namespace MmsGateway.Testing;
 
 /// <summary>
 /// Builds ASF headers byte by byte from the layouts of protocol.md §4, for objects that no file at hand carries
 /// together (ffmpeg writes no bitrate or mutual-exclusion objects; the shared media has no DRM header).
 /// </summary>
-internal static class TestHeaders
+public static class TestHeaders
 {
     public const int PacketSize = 1000;
     public static readonly Guid FileId = new("11111111-2222-3333-4444-555555555555");
