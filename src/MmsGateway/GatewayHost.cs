@@ -24,6 +24,9 @@ public static class GatewayHost
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<UpstreamConnector>();
+        // Hub rings hold each packet behind its MS-WMSP $D prefix, written once, so that taken-over viewers send
+        // straight from the ring (MS-WMSP 2.2.3.1.2; plain ASF viewers skip the prefix).
+        builder.Services.AddSingleton(new RingSlotPrefix(ViewerFraming.RingPrefixSize, ViewerFraming.WriteRingPrefix));
         builder.Services.AddSingleton<StreamRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamRegistry>());
         builder.Services.AddSingleton<ClusterDestinationResolver>();

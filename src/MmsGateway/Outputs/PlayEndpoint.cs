@@ -24,7 +24,7 @@ public static class PlayEndpoint
             await http.Response.WriteAsync("url must be an mms://, mmst://, mmsh://, mmsu:// or http:// URL\n").ConfigureAwait(false);
             return;
         }
-        if (options.Value.AllowedHosts.Count == 0 || !Security.UpstreamAddressPolicy.IsAllowedHost(url.IdnHost.Trim('[', ']'), options.Value.AllowedHosts))
+        if (options.Value.AllowedHosts.Count == 0 || !UpstreamAddressPolicy.IsAllowedHost(url.IdnHost.Trim('[', ']'), options.Value.AllowedHosts))
         {
             http.Response.StatusCode = StatusCodes.Status403Forbidden;
             await http.Response.WriteAsync($"host '{url.Host}' is not in Gateway:AllowedHosts\n").ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using MmsGateway.Streams;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,9 @@ public static class SecurityExtensions
         builder.Services.AddOptions<SecurityOptions>().Bind(section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
         builder.Services.AddSingleton(sp => new ViewerUrlSigner(sp.GetRequiredService<IOptions<SecurityOptions>>(), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<UpstreamSessionLimit>();
+        // The upstream side of these options, handed to the connector as its own types (Streams reads no Security type).
+        builder.Services.AddSingleton(sp => new UpstreamSessionLimit(sp.GetRequiredService<IOptions<SecurityOptions>>().Value.MaxUpstreamSessions));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<SecurityOptions>>().Value.UpstreamRules());
         builder.Services.AddSingleton<GatewayRequestLimiter>();
 
         // Kestrel's own limits answer before any middleware: 431 (headers), 414 (request line), 413 (body). Values

@@ -80,6 +80,10 @@ public sealed class SecurityOptions
     public IReadOnlyList<IPNetwork> ParsedAllowedNetworks() =>
         AllowedNetworks.Select(n => TryParseNetwork(n, out var network) ? network : throw new FormatException(n)).ToList();
 
+    /// <summary>What the upstream connector applies to every session (valid after validation).</summary>
+    public Streams.UpstreamRules UpstreamRules() =>
+        new(ParsedAllowedNetworks(), CheckConfiguredStreams, MaxPlaylistDepth, MaxPlaylistBytes, MaxPlaylistEntries);
+
     /// <summary>A CIDR or a single address (as /32 or /128).</summary>
     public static bool TryParseNetwork(string text, out IPNetwork network)
     {

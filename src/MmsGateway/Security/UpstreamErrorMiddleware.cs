@@ -1,5 +1,6 @@
 using MmsGateway.Mms.Client;
 using MmsGateway.Outputs;
+using MmsGateway.Streams;
 
 namespace MmsGateway.Security;
 

@@ -7,10 +7,12 @@ namespace MmsGateway.Streams;
 
 /// <summary>
 /// The configured streams: one <see cref="StreamHub"/> per live stream, created at start (always-on hubs connect at
-/// once, the others on their first viewer); on-demand streams have no hub, each viewer gets its own session.
+/// once, the others on their first viewer); on-demand streams have no hub, each viewer gets its own session. Every
+/// hub's ring carries the <see cref="RingSlotPrefix"/> the host was wired with.
 /// </summary>
 public sealed class StreamRegistry(
-    IOptions<GatewayOptions> options, UpstreamConnector connector, GatewayMetrics metrics, ILoggerFactory loggers, TimeProvider time)
+    IOptions<GatewayOptions> options, UpstreamConnector connector, RingSlotPrefix slotPrefix, GatewayMetrics metrics, ILoggerFactory loggers,
+    TimeProvider time)
     : IHostedService, IAsyncDisposable
 {
     private readonly Dictionary<string, StreamHub> _hubs = new(StringComparer.OrdinalIgnoreCase);
@@ -26,7 +28,7 @@ public sealed class StreamRegistry(
         foreach (var (name, stream) in options.Value.Streams)
         {
             if (stream.OnDemand) continue;
-            var hub = new StreamHub(name, stream, connector, options.Value, metrics, loggers.CreateLogger($"MmsGateway.Streams.StreamHub.{name}"), time);
+            var hub = new StreamHub(name, stream, connector, slotPrefix, options.Value, metrics, loggers.CreateLogger($"MmsGateway.Streams.StreamHub.{name}"), time);
             _hubs[name] = hub;
             hub.Start();
         }

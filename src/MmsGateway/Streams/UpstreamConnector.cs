@@ -5,7 +5,6 @@ using MmsGateway.Mms.Client;
 using MmsGateway.Observability;
 using MmsGateway.Mms.Playlists;
 using MmsGateway.Proxy;
-using MmsGateway.Security;
 
 namespace MmsGateway.Streams;
 
@@ -17,11 +16,11 @@ namespace MmsGateway.Streams;
 /// the <see cref="UpstreamAddressPolicy"/> on every hop.
 /// </summary>
 public sealed partial class UpstreamConnector(
-    IOptions<GatewayOptions> options, IOptions<SecurityOptions> security, UpstreamSessionLimit sessions, GatewayMetrics metrics,
+    IOptions<GatewayOptions> options, UpstreamRules rules, UpstreamSessionLimit sessions, GatewayMetrics metrics,
     ClusterDestinationResolver clusters, ILogger<UpstreamConnector> logger)
 {
-    private readonly UpstreamAddressPolicy _adHocPolicy = new(options.Value.AllowedHosts, security.Value.ParsedAllowedNetworks());
-    private readonly UpstreamAddressPolicy _configuredPolicy = new(null, security.Value.ParsedAllowedNetworks());
+    private readonly UpstreamAddressPolicy _adHocPolicy = new(options.Value.AllowedHosts, rules.AllowedNetworks);
+    private readonly UpstreamAddressPolicy _configuredPolicy = new(null, rules.AllowedNetworks);
 
     /// <summary>
     /// An ad-hoc upstream (<c>GET /play?url=</c>): its host must be on <c>Gateway:AllowedHosts</c>, and every host
@@ -37,13 +36,12 @@ public sealed partial class UpstreamConnector(
     /// </summary>
     public Task<IMmsSession> ConnectAsync(string streamName, StreamOptions stream, TimeSpan? start, CancellationToken cancellationToken,
         Func<Asf.AsfHeader, IReadOnlyList<StreamSelection>>? initialSelection = null) =>
-        ConnectAsync(streamName, stream, start, security.Value.CheckConfiguredStreams ? _configuredPolicy : null, initialSelection, cancellationToken);
+        ConnectAsync(streamName, stream, start, rules.CheckConfiguredStreams ? _configuredPolicy : null, initialSelection, cancellationToken);
 
     private async Task<IMmsSession> ConnectAsync(string streamName, StreamOptions stream, TimeSpan? start, IMmsEndpointPolicy? policy,
         Func<Asf.AsfHeader, IReadOnlyList<StreamSelection>>? initialSelection, CancellationToken cancellationToken)
     {
         var global = options.Value;
-        var limits = security.Value;
         var url = new Uri(stream.Source);
         if (stream.Cluster is { } cluster) url = clusters.Resolve(cluster, url);
         var clientOptions = new MmsClientOptions
@@ -54,8 +52,8 @@ public sealed partial class UpstreamConnector(
             ReceiveBatchWindow = global.UpstreamReceiveBatch,
             InitialSelection = initialSelection ?? (header => UpstreamSelection.Choose(header, stream.MaxBitrate)),
             EndpointPolicy = policy,
-            MaxPlaylistSize = limits.MaxPlaylistBytes,
-            PlaylistLimits = PlaylistResolverOptions.Default with { MaxDepth = limits.MaxPlaylistDepth, MaxEntries = limits.MaxPlaylistEntries },
+            MaxPlaylistSize = rules.MaxPlaylistBytes,
+            PlaylistLimits = PlaylistResolverOptions.Default with { MaxDepth = rules.MaxPlaylistDepth, MaxEntries = rules.MaxPlaylistEntries },
         };
         if (stream.Protocols is { Count: > 0 } order)
             clientOptions.RolloverOrder = order.Select(p => Enum.Parse<MmsProtocol>(p, ignoreCase: true)).ToList();

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using MmsGateway.Mms.Client;
 
-namespace MmsGateway.Security;
+namespace MmsGateway.Streams;
 
 /// <summary>
 /// Which upstreams the gateway may open on someone else's behalf (server-side request forgery, issue 9). A URL must

@@ -1,9 +1,8 @@
 using System.Threading.RateLimiting;
-using Microsoft.Extensions.Options;
 using MmsGateway.Asf;
 using MmsGateway.Mms.Client;
 
-namespace MmsGateway.Security;
+namespace MmsGateway.Streams;
 
 /// <summary>
 /// <c>Gateway:Security:MaxUpstreamSessions</c>: every upstream session (a hub's, an on-demand viewer's, a
@@ -14,9 +13,10 @@ public sealed class UpstreamSessionLimit : IDisposable
 {
     private readonly ConcurrencyLimiter _limiter;
 
-    public UpstreamSessionLimit(IOptions<SecurityOptions> options)
+    /// <param name="limit"><c>Gateway:Security:MaxUpstreamSessions</c>.</param>
+    public UpstreamSessionLimit(int limit)
     {
-        Limit = Math.Max(1, options.Value.MaxUpstreamSessions); // validated; never 0 even before validation runs
+        Limit = Math.Max(1, limit); // validated; never 0 even before validation runs
         _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = Limit, QueueLimit = 0 });
     }
 

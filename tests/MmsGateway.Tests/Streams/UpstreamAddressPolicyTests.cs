@@ -1,7 +1,7 @@
 using System.Net;
-using MmsGateway.Security;
+using MmsGateway.Streams;
 
-namespace MmsGateway.Tests.Security;
+namespace MmsGateway.Tests.Streams;
 
 /// <summary>The address rules of <see cref="UpstreamAddressPolicy"/> on the ranges that matter for SSRF.</summary>
 public sealed class UpstreamAddressPolicyTests
