@@ -4,6 +4,7 @@ using System.Text;
 using System.Runtime.CompilerServices;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Packets;
+using MmsGateway.Mms.Http;
 using MmsGateway.Mms.Mmsh;
 using MmsGateway.Mms.Mmst;
 using Microsoft.Extensions.Logging;
@@ -466,9 +467,9 @@ internal sealed partial class MmshSession : IMmsSession
 
         connection.Consume(reader.Consumed);
         connection.BeginBody(
-            response.IsChunked ? MmsBodyFraming.Chunked
-            : response.ContentLength is long length ? MmsBodyFraming.ContentLength
-            : MmsBodyFraming.CloseDelimited,
+            response.IsChunked ? HttpBodyFraming.Chunked
+            : response.ContentLength is long length ? HttpBodyFraming.ContentLength
+            : HttpBodyFraming.CloseDelimited,
             response.ContentLength ?? 0);
         return true;
     }
