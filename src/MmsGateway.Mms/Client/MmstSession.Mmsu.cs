@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using MmsGateway.Asf;
-using MmsGateway.Asf.Packets;
 using MmsGateway.Mms.Mmst;
+using MmsGateway.Mms.Mmsu;
 
 namespace MmsGateway.Mms.Client;
 
@@ -61,19 +61,18 @@ internal sealed partial class MmstSession
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
     private async ValueTask<MmsReadResult> ReadUdpAsync(MmsuDataChannel udp, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
             long deadline = MmsErrors.Deadline(_time, _options.ReadTimeout);
             while (true)
             {
-                ObjectDisposedException.ThrowIf(_disposed, this);
+                _gate.ThrowIfClosed(this);
                 if (_controlError is { } error) throw error;
                 if (_state == ReadState.Ended) return MmsReadResult.EndOfStream;
                 if (udp.TryTake(out ReadOnlyMemory<byte> packet, out uint locationId, out bool nothingPending) == MmsuTake.Packet)
                 {
-                    return MmsReadResult.ForPacket(Repad(packet, MmsClientStep.Read), locationId);
+                    return MmsReadResult.ForPacket(_current.Repad(packet, MmsClientStep.Read, "data packet"), locationId);
                 }
 
                 TimeSpan wait = Remaining(deadline);
@@ -102,7 +101,7 @@ internal sealed partial class MmstSession
         }
         finally
         {
-            _receiveLock.Release();
+            _gate.Exit();
         }
     }
 
@@ -114,7 +113,7 @@ internal sealed partial class MmstSession
     {
         try
         {
-            while (!_disposed)
+            while (!_gate.IsClosed)
             {
                 if (!TryNext(MmsClientStep.Read, allowData: true, out MmstPdu pdu))
                 {
@@ -203,10 +202,10 @@ internal sealed partial class MmstSession
     /// </summary>
     private async Task SeekUdpAsync(MmsuDataChannel udp, TimeSpan position, CancellationToken cancellationToken)
     {
-        await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            _gate.ThrowIfClosed(this);
             if (_controlError is { } error) throw error;
             long deadline = MmsErrors.Deadline(_time, _options.HandshakeTimeout);
             var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -223,7 +222,7 @@ internal sealed partial class MmstSession
             LogSeek(_logger, Url, position.TotalSeconds, incarnation);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _startAck = started;
-            udp.BeginPlay((byte)incarnation, _header.PacketSize);
+            udp.BeginPlay((byte)incarnation, _current.Header.PacketSize);
             await SendAsync(StartPlayingMessage.FromTime(position.TotalSeconds, _openFileId, incarnation), MmsClientStep.Seek,
                 Remaining(deadline), cancellationToken).ConfigureAwait(false);
             await AwaitAckAsync(started.Task, deadline, "ReportStartedPlaying", cancellationToken).ConfigureAwait(false);
@@ -233,7 +232,7 @@ internal sealed partial class MmstSession
         {
             _stopAck = null;
             _startAck = null;
-            _receiveLock.Release();
+            _gate.Exit();
         }
     }
 
@@ -247,27 +246,6 @@ internal sealed partial class MmstSession
         {
             throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Seek, Url,
                 $"no {reply} from {Endpoint} within {_options.HandshakeTimeout.TotalSeconds:0.###} s");
-        }
-    }
-
-    /// <summary>A datagram's ASF packet as a full-size packet (§4.9): as received, or re-padded.</summary>
-    private ReadOnlyMemory<byte> Repad(ReadOnlyMemory<byte> received, MmsClientStep step)
-    {
-        int packetSize = _header.PacketSize;
-        if (received.Length == packetSize) return received;
-        if (received.Length > packetSize)
-        {
-            throw MmsErrors.Malformed(Url, step,
-                $"a data packet of {received.Length} bytes exceeds the header's packet size {packetSize}");
-        }
-
-        try
-        {
-            return _packetBuffer.AsMemory(0, AsfPacketWriter.Repad(received.Span, packetSize, _packetBuffer));
-        }
-        catch (AsfFormatException e)
-        {
-            throw MmsErrors.Malformed(Url, step, $"a short data packet cannot be re-padded: {e.Message}", e);
         }
     }
 }

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using MmsGateway.Asf;
-using MmsGateway.Asf.Packets;
 using MmsGateway.Mms.Mmst;
+using MmsGateway.Mms.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace MmsGateway.Mms.Client;
@@ -48,10 +48,11 @@ internal sealed partial class MmstSession : IMmsSession
     private readonly string _host;
     private readonly Uri _requestUrl;
     private readonly Guid _clientGuid;
-    private readonly SemaphoreSlim _receiveLock = new(1, 1);
+    private readonly SingleReaderGate _gate = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ArrayBufferWriter<byte> _sendBuffer = new(512);
     private readonly MmsHeaderAssembler _assembler;
+    private readonly SessionHeader _current;
 
     private int _sendSeq;
     private int _commandsReceived;
@@ -59,9 +60,6 @@ internal sealed partial class MmstSession : IMmsSession
     private uint _playIncarnation = FirstPlayIncarnation;
     private MmstFileAttributes _attributes;
     private uint _headerSizeHint;
-    private AsfHeader _header = null!;
-    private byte[] _headerBytes = [];
-    private byte[] _packetBuffer = [];
     private AsfStreamSet _selected;
     private ReadState _state = ReadState.Playing;
     private UInt128 _earlierPlayIncarnations0;
@@ -74,7 +72,6 @@ internal sealed partial class MmstSession : IMmsSession
     /// incarnation byte happens to differ) would otherwise look alive forever while no packet reaches the caller.
     /// </summary>
     private long _unusableSince;
-    private volatile bool _disposed;
 
     // MMSU only.
     private readonly MmsuDataChannel? _udp;
@@ -122,6 +119,7 @@ internal sealed partial class MmstSession : IMmsSession
         _clientGuid = clientGuid;
         _logger = logger;
         _assembler = new MmsHeaderAssembler(options.MaxHeaderSize, Url);
+        _current = new SessionHeader(Url);
     }
 
     public MmsProtocol Protocol => _udp is null ? MmsProtocol.Mmst : MmsProtocol.Mmsu;
@@ -131,14 +129,14 @@ internal sealed partial class MmstSession : IMmsSession
 
     public Uri Url { get; }
 
-    public AsfHeader Header => _header;
+    public AsfHeader Header => _current.Header;
 
-    public ReadOnlyMemory<byte> HeaderBytes => _headerBytes;
+    public ReadOnlyMemory<byte> HeaderBytes => _current.Bytes;
 
     /// <summary>ReportOpenFile says broadcast (vlc's test: the 0x02 byte, §1.5.6), or the header's broadcast flag does.</summary>
     public bool IsBroadcast =>
         (_attributes & (MmstFileAttributes.Broadcast | MmstFileAttributes.Live)) != 0
-        || (_attributes == MmstFileAttributes.None && _header.IsBroadcast);
+        || (_attributes == MmstFileAttributes.None && _current.Header.IsBroadcast);
 
     public AsfStreamSet SelectedStreams => _selected;
 
@@ -184,11 +182,10 @@ internal sealed partial class MmstSession : IMmsSession
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
     private async ValueTask<MmsReadResult> ReadTcpAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            _gate.ThrowIfClosed(this);
             while (true)
             {
                 if (_state == ReadState.Ended) return MmsReadResult.EndOfStream;
@@ -200,7 +197,7 @@ internal sealed partial class MmstSession : IMmsSession
                     case ReadAction.HeaderChanged:
                         // The new entry's streams: tell the server what to send, as libmms does (§1.5.11). Its
                         // ReportStreamSwitch comes back through this loop.
-                        await SendSelectionAsync(MmsSelection.Initial(_header, _options), MmsClientStep.Read,
+                        await SendSelectionAsync(MmsSelection.Initial(_current.Header, _options), MmsClientStep.Read,
                             cancellationToken).ConfigureAwait(false);
                         return MmsReadResult.HeaderChanged;
                     case ReadAction.SendPong:
@@ -220,7 +217,7 @@ internal sealed partial class MmstSession : IMmsSession
         }
         finally
         {
-            _receiveLock.Release();
+            _gate.Exit();
         }
     }
 
@@ -231,14 +228,14 @@ internal sealed partial class MmstSession : IMmsSession
     public async ValueTask SelectStreamsAsync(IReadOnlyList<StreamSelection> selection,
         CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _gate.ThrowIfClosed(this);
         await SendSelectionAsync(selection, MmsClientStep.StreamSelection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>StopPlaying → ReportEndOfStream → StartPlaying at the new time with a new incarnation (§1.6.2).</summary>
     public async ValueTask SeekAsync(TimeSpan position, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _gate.ThrowIfClosed(this);
         ArgumentOutOfRangeException.ThrowIfLessThan(position, TimeSpan.Zero);
         if (IsBroadcast)
         {
@@ -252,10 +249,10 @@ internal sealed partial class MmstSession : IMmsSession
             return;
         }
 
-        await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            _gate.ThrowIfClosed(this);
             long deadline = MmsErrors.Deadline(_time, _options.HandshakeTimeout);
             await SendAsync(new StopPlayingMessage(_openFileId, _playIncarnation), MmsClientStep.Seek,
                 _options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
@@ -284,18 +281,17 @@ internal sealed partial class MmstSession : IMmsSession
         }
         finally
         {
-            _receiveLock.Release();
+            _gate.Exit();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_disposed) return;
-        _disposed = true;
+        if (!_gate.TryClose()) return;
         _connection.Abort();
         _udp?.Signal.Set();
         await _controlLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        bool locked = await _receiveLock.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        bool locked = await _gate.WaitForReaderAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         try
         {
             // CloseFile (0x0D) before closing, as ffmpeg and vlc do (§1.5.10); best effort.
@@ -308,7 +304,7 @@ internal sealed partial class MmstSession : IMmsSession
         }
         finally
         {
-            if (locked) _receiveLock.Release();
+            if (locked) _gate.Exit();
             await _connection.DisposeAsync().ConfigureAwait(false);
             if (_udp is not null) await _udp.DisposeAsync().ConfigureAwait(false);
         }
@@ -384,7 +380,7 @@ internal sealed partial class MmstSession : IMmsSession
         else await ReadHeaderUdpAsync(_udp, deadline, cancellationToken).ConfigureAwait(false);
 
         // 6. StreamSwitch → ReportStreamSwitch (§1.5.8): every stream listed.
-        IReadOnlyList<StreamSelection> selection = MmsSelection.Initial(_header, _options);
+        IReadOnlyList<StreamSelection> selection = MmsSelection.Initial(_current.Header, _options);
         await SendSelectionAsync(selection, MmsClientStep.StreamSelection, cancellationToken).ConfigureAwait(false);
         pdu = await ExpectAsync(MmsClientStep.StreamSelection, deadline, MmstMessageId.ReportStreamSwitch,
             cancellationToken).ConfigureAwait(false);
@@ -492,7 +488,7 @@ internal sealed partial class MmstSession : IMmsSession
     private async Task StartPlayingAsync(StartPlayingMessage start, MmsClientStep step, long deadline,
         CancellationToken cancellationToken)
     {
-        _udp?.BeginPlay((byte)start.PlayIncarnation, _header.PacketSize); // before the first datagram can come
+        _udp?.BeginPlay((byte)start.PlayIncarnation, _current.Header.PacketSize); // before the first datagram can come
         await SendAsync(start, step, Remaining(deadline), cancellationToken).ConfigureAwait(false);
         while (true)
         {
@@ -618,7 +614,7 @@ internal sealed partial class MmstSession : IMmsSession
             if (data.PlayIncarnation == (byte)_playIncarnation && _state == ReadState.Playing)
             {
                 _unusableSince = 0;
-                result = MmsReadResult.ForPacket(Repad(pdu.Payload, MmsClientStep.Read), data.LocationId);
+                result = MmsReadResult.ForPacket(_current.Repad(pdu.Payload.First, MmsClientStep.Read, "data packet"), data.LocationId); // one segment
                 return ReadAction.Packet;
             }
 
@@ -630,7 +626,7 @@ internal sealed partial class MmstSession : IMmsSession
                 {
                     InstallHeader(MmsClientStep.Read);
                     _state = ReadState.Playing;
-                    LogHeaderChanged(_logger, Url, _headerBytes.Length, _header.Streams.Count);
+                    LogHeaderChanged(_logger, Url, _current.Bytes.Length, _current.Header.Streams.Count);
                     return ReadAction.HeaderChanged;
                 }
 
@@ -724,42 +720,17 @@ internal sealed partial class MmstSession : IMmsSession
         }
     }
 
-    /// <summary>The packet as a full-size ASF packet: a slice of the receive buffer, or re-padded (§4.9).</summary>
-    private ReadOnlyMemory<byte> Repad(ReadOnlySequence<byte> payload, MmsClientStep step)
-    {
-        int packetSize = _header.PacketSize;
-        if (payload.Length > packetSize)
-        {
-            throw MmsErrors.Malformed(Url, step,
-                $"a data packet of {payload.Length} bytes exceeds the header's packet size {packetSize}");
-        }
-
-        ReadOnlyMemory<byte> received = payload.First;
-        if (received.Length == packetSize) return received;
-        try
-        {
-            return _packetBuffer.AsMemory(0, AsfPacketWriter.Repad(received.Span, packetSize, _packetBuffer));
-        }
-        catch (AsfFormatException e)
-        {
-            throw MmsErrors.Malformed(Url, step, $"a short data packet cannot be re-padded: {e.Message}", e);
-        }
-    }
-
     private void InstallHeader(MmsClientStep step)
     {
-        (AsfHeader header, byte[] bytes) = _assembler.Build(step);
-        if (header.Streams.Count == 0) throw MmsErrors.Malformed(Url, step, "the ASF header declares no stream");
-        _header = header;
-        _headerBytes = bytes;
-        if (_packetBuffer.Length != header.PacketSize) _packetBuffer = new byte[header.PacketSize];
-        LogHeader(_logger, Url, bytes.Length, header.Streams.Count, header.PacketSize, header.IsBroadcast);
+        _current.Install(_assembler, step);
+        LogHeader(_logger, Url, _current.Bytes.Length, _current.Header.Streams.Count, _current.PacketSize,
+            _current.Header.IsBroadcast);
     }
 
     private async ValueTask SendSelectionAsync(IReadOnlyList<StreamSelection> selection, MmsClientStep step,
         CancellationToken cancellationToken)
     {
-        (StreamSwitchEntry[] entries, AsfStreamSet selected) = MmsSelection.Build(_header, selection);
+        (StreamSwitchEntry[] entries, AsfStreamSet selected) = MmsSelection.Build(_current.Header, selection);
         await SendAsync(new StreamSwitchMessage(entries), step, _options.HandshakeTimeout, cancellationToken)
             .ConfigureAwait(false);
         _selected = selected;
