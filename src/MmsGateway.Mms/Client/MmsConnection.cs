@@ -3,32 +3,18 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using MmsGateway.Mms.Http;
 
 namespace MmsGateway.Mms.Client;
-
-/// <summary>How the bytes after an HTTP response head are delimited.</summary>
-internal enum MmsBodyFraming
-{
-    /// <summary>No HTTP: every received byte is visible (MMST, and the MMSH response head itself).</summary>
-    Raw,
-
-    /// <summary>HTTP/1.0 style: the body ends when the server closes (MMSH Play, protocol.md §2.7).</summary>
-    CloseDelimited,
-
-    /// <summary>Content-Length bytes (MMSH Describe, §2.6).</summary>
-    ContentLength,
-
-    /// <summary>HTTP/1.1 chunked transfer coding; chunk boundaries need not match <c>$</c> packets (§2.7).</summary>
-    Chunked,
-}
 
 /// <summary>
 /// The socket side of a session (the NATS.Net-style split: this class only moves bytes, the codecs in Mmst/ and
 /// Mmsh/ parse them). One pooled receive buffer per connection, reused for the whole session: parsers see
 /// <see cref="Buffered"/>, consume what they used, and may hand out slices of it that stay valid until the next
-/// <see cref="ReceiveAsync"/>, which is the only place the buffer is compacted. HTTP chunked bodies are decoded in
-/// place, so the parsers always see the plain body. Every receive and send has a deadline (a reusable timer from
-/// the <see cref="TimeProvider"/>: no allocation per receive).
+/// <see cref="ReceiveAsync"/>, which is the only place the buffer is compacted. An HTTP body is taken apart from its
+/// framing by <see cref="HttpBodyDecoder"/> in place, so the parsers always see the plain body. Every receive and send
+/// has a deadline (a reusable timer from the <see cref="TimeProvider"/>: no allocation per receive). Dialing is
+/// <see cref="TcpDialer"/>'s, the size of a streaming receive <see cref="ReceiveBatching"/>'s.
 /// </summary>
 internal sealed class MmsConnection : IAsyncDisposable
 {
@@ -40,8 +26,6 @@ internal sealed class MmsConnection : IAsyncDisposable
 
     /// <summary>Compact before a receive when less than this is free at the end.</summary>
     private const int CompactThreshold = 80 * 1024;
-
-    private const int MaxChunkLine = 4096;
 
     private readonly Socket _socket;
     private readonly TimeProvider _time;
@@ -70,21 +54,8 @@ internal sealed class MmsConnection : IAsyncDisposable
     private volatile bool _aborted;
     private bool _disposed;
 
-    private MmsBodyFraming _framing = MmsBodyFraming.Raw;
-    private long _bodyRemaining;
-    private ChunkState _chunkState;
-    private long _chunkRemaining;
-    private bool _bodyComplete;
+    private HttpBodyDecoder _body = HttpBodyDecoder.Raw;
     private bool _socketEof;
-
-    private enum ChunkState
-    {
-        SizeLine,
-        Data,
-        DataEnd,
-        Trailer,
-        Done,
-    }
 
     private MmsConnection(Socket socket, Uri url, TimeProvider time)
     {
@@ -111,77 +82,14 @@ internal sealed class MmsConnection : IAsyncDisposable
     public int BufferedLength => _end - _start;
 
     /// <summary>True once the body (or the socket) has ended and everything decoded is consumed.</summary>
-    public bool IsDrained => (_bodyComplete || _socketEof) && _start == _end;
+    public bool IsDrained => (_body.IsComplete || _socketEof) && _start == _end;
 
-    /// <summary>
-    /// Resolves and connects, mapping failures to <see cref="MmsClientErrorKind.Unreachable"/>,
-    /// <see cref="MmsClientErrorKind.Refused"/> or <see cref="MmsClientErrorKind.TimedOut"/> (step Connect).
-    /// </summary>
+    /// <summary>Dials <paramref name="host"/> (<see cref="TcpDialer"/>, failures mapped to step Connect).</summary>
     public static async Task<MmsConnection> ConnectAsync(Uri url, string host, int port, TimeSpan timeout,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        string endpoint = MmsUrl.Format(host, port);
-        using var timeoutCts = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
-        IPAddress[] addresses;
-        try
-        {
-            addresses = IPAddress.TryParse(host, out IPAddress? literal)
-                ? [literal]
-                : await Dns.GetHostAddressesAsync(host, linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Connect, url,
-                $"resolving {host} took longer than {timeout.TotalSeconds:0.###} s");
-        }
-        catch (SocketException e)
-        {
-            throw new MmsClientException(MmsClientErrorKind.Unreachable, MmsClientStep.Connect, url,
-                $"cannot resolve {host} ({e.SocketErrorCode})", e);
-        }
-
-        if (addresses.Length == 0)
-        {
-            throw new MmsClientException(MmsClientErrorKind.Unreachable, MmsClientStep.Connect, url,
-                $"{host} has no address");
-        }
-
-        SocketException? last = null;
-        foreach (IPAddress address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, port), linked.Token).ConfigureAwait(false);
-                return new MmsConnection(socket, url, time) { Endpoint = endpoint };
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                socket.Dispose();
-                throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Connect, url,
-                    $"TCP connect to {endpoint} took longer than {timeout.TotalSeconds:0.###} s");
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                last = e;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-
-        MmsClientErrorKind kind = last!.SocketErrorCode switch
-        {
-            SocketError.ConnectionRefused => MmsClientErrorKind.Refused,
-            SocketError.TimedOut => MmsClientErrorKind.TimedOut,
-            _ => MmsClientErrorKind.Unreachable,
-        };
-        throw new MmsClientException(kind, MmsClientStep.Connect, url,
-            $"TCP connect to {endpoint} failed ({last.SocketErrorCode})", last);
+        Socket socket = await TcpDialer.DialAsync(url, host, port, timeout, time, cancellationToken).ConfigureAwait(false);
+        return new MmsConnection(socket, url, time) { Endpoint = MmsUrl.Format(host, port) };
     }
 
     /// <summary>Marks <paramref name="count"/> decoded bytes as used.</summary>
@@ -201,13 +109,10 @@ internal sealed class MmsConnection : IAsyncDisposable
     /// <summary>
     /// Switches to a body framing after an HTTP head has been consumed; bytes already received are decoded at once.
     /// </summary>
-    public void BeginBody(MmsBodyFraming framing, long contentLength = 0)
+    public void BeginBody(HttpBodyFraming framing, long contentLength = 0)
     {
-        _framing = framing;
+        _body = HttpBodyDecoder.For(framing, contentLength);
         _end = _start;
-        _bodyRemaining = contentLength;
-        _chunkState = ChunkState.SizeLine;
-        _bodyComplete = framing == MmsBodyFraming.ContentLength && contentLength == 0;
         Decode();
     }
 
@@ -221,7 +126,7 @@ internal sealed class MmsConnection : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_aborted) throw new ObjectDisposedException(nameof(IMmsSession), "The session was disposed.");
-        if (_bodyComplete || _socketEof) return false;
+        if (_body.IsComplete || _socketEof) return false;
         if (timeout <= TimeSpan.Zero)
         {
             throw new MmsClientException(MmsClientErrorKind.TimedOut, step, _url, "the deadline passed");
@@ -479,115 +384,28 @@ internal sealed class MmsConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Moves received bytes into the decoded region according to the body framing.</summary>
+    /// <summary>
+    /// Moves received bytes into the decoded region: body data stays where it is, framing is cut out by moving the
+    /// rest of the received bytes down over it, and bytes after a complete body are dropped (not ours).
+    /// </summary>
     private void Decode()
     {
-        switch (_framing)
+        try
         {
-            case MmsBodyFraming.Raw:
-            case MmsBodyFraming.CloseDelimited:
-                _end = _rawEnd;
-                break;
-            case MmsBodyFraming.ContentLength:
+            while (_body.TryDecode(_buffer.AsSpan(_end, _rawEnd - _end), out int data, out int framing))
             {
-                long take = Math.Min(_bodyRemaining, _rawEnd - _end);
-                _end += (int)take;
-                _bodyRemaining -= take;
-                if (_bodyRemaining == 0)
-                {
-                    _bodyComplete = true;
-                    _rawEnd = _end; // bytes after the body are not ours
-                }
-
-                break;
+                _end += data;
+                if (framing == 0) continue;
+                Buffer.BlockCopy(_buffer, _end + framing, _buffer, _end, _rawEnd - (_end + framing));
+                _rawEnd -= framing;
             }
-
-            case MmsBodyFraming.Chunked:
-                DecodeChunked();
-                break;
         }
-    }
-
-    /// <summary>
-    /// RFC 9112 §7.1 chunked coding, decoded in place: chunk data stays where it is and each chunk-size line (and
-    /// the CRLF after the data) is cut out by moving the rest of the received bytes down over it.
-    /// </summary>
-    private void DecodeChunked()
-    {
-        while (_end < _rawEnd)
+        catch (MmsProtocolException e)
         {
-            if (_chunkState == ChunkState.Data)
-            {
-                long take = Math.Min(_chunkRemaining, _rawEnd - _end);
-                _end += (int)take;
-                _chunkRemaining -= take;
-                if (_chunkRemaining == 0) _chunkState = ChunkState.DataEnd;
-                continue;
-            }
-
-            if (_chunkState == ChunkState.Done)
-            {
-                _rawEnd = _end;
-                return;
-            }
-
-            int lineFeed = Array.IndexOf(_buffer, (byte)'\n', _end, _rawEnd - _end);
-            if (lineFeed < 0)
-            {
-                if (_rawEnd - _end > MaxChunkLine) throw ChunkError("a chunk-size line longer than 4096 bytes");
-                return;
-            }
-
-            ReadOnlySpan<byte> line = _buffer.AsSpan(_end, lineFeed - _end).TrimEnd((byte)'\r');
-            switch (_chunkState)
-            {
-                case ChunkState.DataEnd:
-                    if (!line.IsEmpty) throw ChunkError("chunk data not followed by CRLF");
-                    _chunkState = ChunkState.SizeLine;
-                    break;
-                case ChunkState.SizeLine:
-                    long size = ParseChunkSize(line);
-                    _chunkState = size == 0 ? ChunkState.Trailer : ChunkState.Data;
-                    _chunkRemaining = size;
-                    break;
-                case ChunkState.Trailer:
-                    if (line.IsEmpty)
-                    {
-                        _chunkState = ChunkState.Done;
-                        _bodyComplete = true;
-                    }
-
-                    break;
-            }
-
-            int cut = lineFeed + 1 - _end;
-            Buffer.BlockCopy(_buffer, lineFeed + 1, _buffer, _end, _rawEnd - (lineFeed + 1));
-            _rawEnd -= cut;
-        }
-    }
-
-    private long ParseChunkSize(ReadOnlySpan<byte> line)
-    {
-        int semicolon = line.IndexOf((byte)';');
-        if (semicolon >= 0) line = line[..semicolon];
-        line = line.Trim((byte)' ');
-        if (line.IsEmpty || line.Length > 8) throw ChunkError("a chunk size that is empty or above 8 hex digits");
-        long size = 0;
-        foreach (byte b in line)
-        {
-            int digit = b switch
-            {
-                >= (byte)'0' and <= (byte)'9' => b - '0',
-                >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
-                >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
-                _ => throw ChunkError($"a chunk size with the byte 0x{b:X2}"),
-            };
-            size = (size * 16) + digit;
+            throw new MmsClientException(MmsClientErrorKind.MalformedReply, MmsClientStep.Read, _url,
+                $"HTTP chunked body from {Endpoint}: {e.Message}", e);
         }
 
-        return size;
+        if (_body.IsComplete) _rawEnd = _end;
     }
-
-    private MmsClientException ChunkError(string what) =>
-        new(MmsClientErrorKind.MalformedReply, MmsClientStep.Read, _url, $"HTTP chunked body from {Endpoint}: {what}");
 }

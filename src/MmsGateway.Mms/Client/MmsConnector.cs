@@ -288,8 +288,8 @@ public static partial class MmsConnector
                             logger, cancellationToken).ConfigureAwait(false),
                         MmsProtocol.Mmsh => await MmshSession.ConnectAsync(current, host, port, options, clientGuid,
                             logger, cancellationToken).ConfigureAwait(false),
-                        _ => await MmstSession.ConnectAsync(current, host, port, options, clientGuid,
-                            logger, cancellationToken, udp: true).ConfigureAwait(false),
+                        _ => await MmsuSession.ConnectAsync(current, host, port, options, clientGuid,
+                            logger, cancellationToken).ConfigureAwait(false),
                     };
                     TimeSpan elapsed = time.GetElapsedTime(start);
                     attempts.Add(new MmsConnectAttempt(protocol, shown, endpoint, MmsConnectOutcome.Connected, elapsed));

@@ -4,8 +4,10 @@ using System.Text;
 using System.Runtime.CompilerServices;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Packets;
+using MmsGateway.Mms.Http;
 using MmsGateway.Mms.Mmsh;
 using MmsGateway.Mms.Mmst;
+using MmsGateway.Mms.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace MmsGateway.Mms.Client;
@@ -30,8 +32,9 @@ internal sealed partial class MmshSession : IMmsSession
     private readonly TimeProvider _time;
     private readonly string _clientGuid;
     private readonly string? _credentials;
-    private readonly SemaphoreSlim _receiveLock = new(1, 1);
+    private readonly SingleReaderGate _gate = new();
     private readonly MmsHeaderAssembler _assembler;
+    private readonly SessionHeader _current;
 
     private MmsConnection? _connection;
     private string? _authorization;
@@ -40,9 +43,6 @@ internal sealed partial class MmshSession : IMmsSession
     private bool _hasFeatures;
     private bool _broadcastFeature;
     private bool _seekableFeature;
-    private AsfHeader _header = null!;
-    private byte[] _headerBytes = [];
-    private byte[] _packetBuffer = [];
     private StreamSwitchEntry[] _entries = [];
     private AsfStreamSet _selected;
     private ReadState _state;
@@ -52,7 +52,6 @@ internal sealed partial class MmshSession : IMmsSession
     private uint _lastLocationId;
     private long _packets;
     private long _handshakeDeadline;
-    private volatile bool _disposed;
 
     private enum ReadState
     {
@@ -100,21 +99,22 @@ internal sealed partial class MmshSession : IMmsSession
         _clientGuid = "{" + clientGuid.ToString("D") + "}";
         _credentials = MmsUrl.BasicCredentials(url);
         _assembler = new MmsHeaderAssembler(options.MaxHeaderSize, Url);
+        _current = new SessionHeader(Url);
     }
 
     public MmsProtocol Protocol => MmsProtocol.Mmsh;
 
     public Uri Url { get; }
 
-    public AsfHeader Header => _header;
+    public AsfHeader Header => _current.Header;
 
-    public ReadOnlyMemory<byte> HeaderBytes => _headerBytes;
+    public ReadOnlyMemory<byte> HeaderBytes => _current.Bytes;
 
     /// <summary>
     /// <c>features</c> contains <c>broadcast</c>; without a features token (vlc assumes broadcast, libmms seekable,
     /// §2.6) the header's broadcast flag decides.
     /// </summary>
-    public bool IsBroadcast => _hasFeatures ? _broadcastFeature : _header.IsBroadcast;
+    public bool IsBroadcast => _hasFeatures ? _broadcastFeature : _current.Header.IsBroadcast;
 
     public AsfStreamSet SelectedStreams => _selected;
 
@@ -132,7 +132,7 @@ internal sealed partial class MmshSession : IMmsSession
         {
             await session.DescribeAsync(cancellationToken).ConfigureAwait(false);
             (StreamSwitchEntry[] entries, AsfStreamSet selected) =
-                MmsSelection.Build(session._header, MmsSelection.Initial(session._header, options));
+                MmsSelection.Build(session._current.Header, MmsSelection.Initial(session._current.Header, options));
             uint? start = session.IsBroadcast ? null : (uint)(options.StartPosition?.TotalMilliseconds ?? 0);
             session._connection = await session.PlayAsync(entries, start, MmsClientStep.Play,
                 session._handshakeDeadline, cancellationToken).ConfigureAwait(false);
@@ -151,11 +151,10 @@ internal sealed partial class MmshSession : IMmsSession
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
     public async ValueTask<MmsReadResult> ReadAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            _gate.ThrowIfClosed(this);
             MmsConnection connection = _connection!;
             if (_pendingHeaderChange)
             {
@@ -185,7 +184,7 @@ internal sealed partial class MmshSession : IMmsSession
         }
         finally
         {
-            _receiveLock.Release();
+            _gate.Exit();
         }
     }
 
@@ -193,27 +192,27 @@ internal sealed partial class MmshSession : IMmsSession
     public async ValueTask SelectStreamsAsync(IReadOnlyList<StreamSelection> selection,
         CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _gate.ThrowIfClosed(this);
         ArgumentNullException.ThrowIfNull(selection);
-        await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            (StreamSwitchEntry[] entries, AsfStreamSet selected) = MmsSelection.Build(_header, selection);
+            _gate.ThrowIfClosed(this);
+            (StreamSwitchEntry[] entries, AsfStreamSet selected) = MmsSelection.Build(_current.Header, selection);
             uint? position = IsBroadcast ? null : _lastSendTimeMs;
             await ReplayAsync(entries, position, MmsClientStep.StreamSelection, cancellationToken).ConfigureAwait(false);
             _selected = selected;
         }
         finally
         {
-            _receiveLock.Release();
+            _gate.Exit();
         }
     }
 
     /// <summary>A new Play with <c>stream-time</c> = position in ms, no preroll added (as ffmpeg sends it, §2.8).</summary>
     public async ValueTask SeekAsync(TimeSpan position, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _gate.ThrowIfClosed(this);
         ArgumentOutOfRangeException.ThrowIfLessThan(position, TimeSpan.Zero);
         if (IsBroadcast || (_hasFeatures && !_seekableFeature))
         {
@@ -222,25 +221,24 @@ internal sealed partial class MmshSession : IMmsSession
         }
 
         uint milliseconds = (uint)Math.Min(uint.MaxValue - 1, (ulong)position.TotalMilliseconds);
-        await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            _gate.ThrowIfClosed(this);
             await ReplayAsync(_entries, milliseconds, MmsClientStep.Seek, cancellationToken).ConfigureAwait(false);
             LogSeek(_logger, Url, milliseconds);
         }
         finally
         {
-            _receiveLock.Release();
+            _gate.Exit();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_disposed) return;
-        _disposed = true;
+        if (!_gate.TryClose()) return;
         _connection?.Abort();
-        bool locked = await _receiveLock.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        bool locked = await _gate.WaitForReaderAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         try
         {
             // Non-pipelined mode: closing the Play connection ends the session (§2.8); no Stop request needed.
@@ -249,7 +247,7 @@ internal sealed partial class MmshSession : IMmsSession
         }
         finally
         {
-            if (locked) _receiveLock.Release();
+            if (locked) _gate.Exit();
         }
     }
 
@@ -466,9 +464,9 @@ internal sealed partial class MmshSession : IMmsSession
 
         connection.Consume(reader.Consumed);
         connection.BeginBody(
-            response.IsChunked ? MmsBodyFraming.Chunked
-            : response.ContentLength is long length ? MmsBodyFraming.ContentLength
-            : MmsBodyFraming.CloseDelimited,
+            response.IsChunked ? HttpBodyFraming.Chunked
+            : response.ContentLength is long length ? HttpBodyFraming.ContentLength
+            : HttpBodyFraming.CloseDelimited,
             response.ContentLength ?? 0);
         return true;
     }
@@ -691,7 +689,7 @@ internal sealed partial class MmshSession : IMmsSession
                 $"the body ended inside a chunk ({connection.BufferedLength} bytes left over)");
         }
 
-        ulong declared = _header.FileProperties.DataPacketsCount;
+        ulong declared = _current.Header.FileProperties.DataPacketsCount;
         if (!IsBroadcast && declared > 0 && _packets > 0 && _lastLocationId + 1UL >= declared)
         {
             _state = ReadState.Ended;
@@ -710,48 +708,32 @@ internal sealed partial class MmshSession : IMmsSession
         _headerAnnounced = false;
 
         // The server keeps its stream selection by number; what it now sends is that intersected with the new header.
-        AsfStreamSet kept = _selected.Intersect(_header.AllStreams);
-        _selected = kept.IsEmpty ? _header.AllStreams : kept;
-        LogHeaderChanged(_logger, Url, _headerBytes.Length, _header.Streams.Count);
+        AsfStreamSet kept = _selected.Intersect(_current.Header.AllStreams);
+        _selected = kept.IsEmpty ? _current.Header.AllStreams : kept;
+        LogHeaderChanged(_logger, Url, _current.Bytes.Length, _current.Header.Streams.Count);
         return true;
     }
 
-    private bool SameAsCurrentHeader() =>
-        _headerBytes.Length > 0
-        && (_assembler.SameAs(_headerBytes) || _assembler.SameAs(_header.Raw.Span));
+    private bool SameAsCurrentHeader() => _current.IsCurrent(_assembler);
 
-    private void InstallHeader(MmsClientStep step)
-    {
-        (AsfHeader header, byte[] bytes) = _assembler.Build(step);
-        if (header.Streams.Count == 0) throw MmsErrors.Malformed(Url, step, "the ASF header declares no stream");
-        _header = header;
-        _headerBytes = bytes;
-        if (_packetBuffer.Length != header.PacketSize) _packetBuffer = new byte[header.PacketSize];
-    }
+    private void InstallHeader(MmsClientStep step) => _current.Install(_assembler, step);
 
-    /// <summary>The $D payload as a full-size packet: a slice of the receive buffer, or re-padded (§4.9).</summary>
+    /// <summary>The $D payload as a full-size packet (a slice of the receive buffer, or re-padded); notes its send time.</summary>
     private ReadOnlyMemory<byte> Repad(ReadOnlySequence<byte> payload)
     {
-        int packetSize = _header.PacketSize;
-        if (payload.Length > packetSize)
-        {
-            throw MmsErrors.Malformed(Url, MmsClientStep.Read,
-                $"a $D of {payload.Length} bytes exceeds the header's packet size {packetSize}");
-        }
-
-        ReadOnlyMemory<byte> received = payload.First;
-        ReadOnlyMemory<byte> packet;
+        ReadOnlyMemory<byte> received = payload.First; // the receive buffer is one segment
+        ReadOnlyMemory<byte> packet = _current.Repad(received, MmsClientStep.Read, "$D");
         try
         {
-            packet = received.Length == packetSize
-                ? received
-                : _packetBuffer.AsMemory(0, AsfPacketWriter.Repad(received.Span, packetSize, _packetBuffer));
-            _lastSendTimeMs = AsfPacketParser.ParseHeader(packet.Span, packetSize).SendTime;
+            _lastSendTimeMs = AsfPacketParser.ParseHeader(packet.Span, _current.PacketSize).SendTime;
         }
         catch (AsfFormatException e)
         {
-            if (received.Length == packetSize) return received; // passed on as received; only the send time is unknown
-            throw MmsErrors.Malformed(Url, MmsClientStep.Read, $"a short $D cannot be re-padded: {e.Message}", e);
+            // A packet of full size is passed on as received, only its send time is unknown; a re-padded one is broken.
+            if (received.Length != _current.PacketSize)
+            {
+                throw MmsErrors.Malformed(Url, MmsClientStep.Read, $"a short $D cannot be re-padded: {e.Message}", e);
+            }
         }
 
         return packet;

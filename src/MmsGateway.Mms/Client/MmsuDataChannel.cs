@@ -6,41 +6,19 @@ using MmsGateway.Mms.Mmsu;
 
 namespace MmsGateway.Mms.Client;
 
-/// <summary>What <see cref="MmsuDataChannel.TryTake"/> found at the head of the reorder window.</summary>
-internal enum MmsuTake
-{
-    /// <summary>The next packet in sequence order (see the out parameters).</summary>
-    Packet,
-
-    /// <summary>The next packet has not arrived (or nothing more has): wait for <see cref="MmsuDataChannel.Signal"/>.</summary>
-    Wait,
-}
-
 /// <summary>
 /// The UDP side of an MMSU session (protocol.md §1.8): a local socket the server sends header pieces and media data
 /// packets to (one data packet per datagram, the 8-byte preheader of §1.3), and the RequestPacketListResend
 /// datagrams (item 7) sent back for lost packets.
 /// <para>
-/// Media datagrams carry the low 8 bits of a per-play 32-bit sequence in AFFlags; the channel rebuilds the full
-/// number (the LocationId, which only grows within a play, settles the rare ambiguous case), keeps a reorder window
-/// of preallocated slots, asks for every gap again after a short delay (at most 32 numbers per request, up to
-/// <see cref="MmsClientOptions.MmsuMaxResends"/> times each) and gives a packet up (counted as lost) after that. A
-/// quiet spell with nothing missing sends a probe for the numbers just after the highest one seen, so losses at the
-/// very end of a stream are found too. The receive loop and the resend timer run in the background; the session's
-/// reader takes packets in order with <see cref="TryTake"/>. Nothing is allocated per packet.
+/// The order, the gaps and when to ask again are the <see cref="MmsuReorderWindow"/>'s; this class does the I/O around
+/// it: the receive loop and the resend timer run in the background, each under one lock with the window, and the
+/// session's reader takes packets in order with <see cref="TryTake"/>. Nothing is allocated per packet.
 /// </para>
 /// </summary>
 internal sealed partial class MmsuDataChannel : IAsyncDisposable
 {
     private const int MaxDatagram = 65535;
-
-    /// <summary>Unambiguous 8-bit sequence reconstruction needs a window below 256; 128 keeps a margin.</summary>
-    private const int MaxWindow = 128;
-
-    /// <summary>Numbers probed past the highest one seen after a quiet spell (tail losses).</summary>
-    private const int TailProbeCount = 8;
-
-    private const int MaxTailProbes = 3;
 
     private readonly Socket _socket;
     private readonly Uri _url;
@@ -53,30 +31,14 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
     private readonly byte[] _request = new byte[12 + (4 * MmsuResendRequest.MaxPackets)];
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly long _resendIntervalTicks;
+    private readonly MmsuReorderWindow _window; // under _lock
+    private readonly uint[] _resends = new uint[MmsuReorderWindow.MaxNumbersPerTick];
     private SocketAddress? _resendTo;
     private ITimer? _timer;
     private Task _receiveLoop = Task.CompletedTask;
 
-    // The reorder window, under _lock.
-    private Slot[] _slots = [];
-    private int _window;
-    private bool _playing;
-    private byte _incarnation;
-    private long _next;
-    private long _highest = -1;
-    private uint _highestLocation;
-    private Slot? _held;
-    private long _lastArrival;
-    private long _lastProbe;
-    private int _probes;
-
     private long _datagrams;
-    private long _duplicates;
-    private long _outOfWindow;
     private long _requested;
-    private long _recovered;
-    private long _lost;
 
     private MmsuDataChannel(Socket socket, Uri url, IPAddress server, MmsClientOptions options, ILogger logger)
     {
@@ -90,7 +52,7 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
             ? server.MapToIPv6()
             : server;
         _serverAddress = new IPEndPoint(inFamily, 0).Serialize();
-        _resendIntervalTicks = (long)(options.MmsuResendInterval.TotalSeconds * _time.TimestampFrequency);
+        _window = new MmsuReorderWindow(_time, options.MmsuResendInterval, options.MmsuMaxResends);
         Signal = new MmsAsyncSignal(_time);
     }
 
@@ -112,12 +74,12 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
     public long Requested => Interlocked.Read(ref _requested);
 
     /// <summary>Packets that arrived after they had been asked for again.</summary>
-    public long Recovered => Interlocked.Read(ref _recovered);
+    public long Recovered => _window.Recovered;
 
     /// <summary>Packets given up after <see cref="MmsClientOptions.MmsuMaxResends"/> requests.</summary>
-    public long Lost => Interlocked.Read(ref _lost);
+    public long Lost => _window.Lost;
 
-    public long Duplicates => Interlocked.Read(ref _duplicates);
+    public long Duplicates => _window.Duplicates;
 
     /// <summary>
     /// Binds a UDP socket on the local address of the control connection (vlc does the same, §1.8 item 1), at
@@ -203,26 +165,7 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
     /// </summary>
     public void BeginPlay(byte incarnation, int packetSize)
     {
-        lock (_lock)
-        {
-            int window = Math.Clamp((8 * 1024 * 1024) / Math.Max(packetSize, 1), 32, MaxWindow);
-            if (_slots.Length != window)
-            {
-                _slots = new Slot[window];
-                for (int i = 0; i < window; i++) _slots[i] = new Slot(packetSize + MmsDataPacketHeader.Size);
-            }
-
-            _window = window;
-            foreach (Slot slot in _slots) slot.Clear();
-            _held = null;
-            _incarnation = incarnation;
-            _next = 0;
-            _highest = -1;
-            _highestLocation = 0;
-            _probes = 0;
-            _lastArrival = _lastProbe = _time.GetTimestamp();
-            _playing = true;
-        }
+        lock (_lock) _window.Begin(incarnation, packetSize);
 
         if (_timer is null)
         {
@@ -237,7 +180,7 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
     /// <summary>Stops accepting media (before a StopPlaying): datagrams of the old play are dropped from now on.</summary>
     public void EndPlay()
     {
-        lock (_lock) _playing = false;
+        lock (_lock) _window.End();
     }
 
     /// <summary>
@@ -246,38 +189,7 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
     /// </summary>
     public MmsuTake TryTake(out ReadOnlyMemory<byte> packet, out uint locationId, out bool nothingPending)
     {
-        lock (_lock)
-        {
-            _held?.Clear();
-            _held = null;
-            while (_window > 0)
-            {
-                Slot slot = _slots[_next % _window];
-                if (slot.Sequence == _next && slot.State == SlotState.Received)
-                {
-                    _held = slot;
-                    _next++;
-                    packet = slot.Data.AsMemory(0, slot.Length);
-                    locationId = slot.LocationId;
-                    nothingPending = false;
-                    return MmsuTake.Packet;
-                }
-
-                if (slot.Sequence == _next && slot.State == SlotState.Lost)
-                {
-                    slot.Clear();
-                    _next++;
-                    continue;
-                }
-
-                break;
-            }
-
-            packet = default;
-            locationId = 0;
-            nothingPending = _next > _highest;
-            return MmsuTake.Wait;
-        }
+        lock (_lock) return _window.TryTake(out packet, out locationId, out nothingPending);
     }
 
     public async ValueTask DisposeAsync()
@@ -288,7 +200,9 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
         await _receiveLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Signal.Dispose();
         _stop.Dispose();
-        if (_highest >= 0) LogSummary(_logger, _url, _highest + 1, Requested, Recovered, Lost, Duplicates);
+        long highest;
+        lock (_lock) highest = _window.Highest;
+        if (highest >= 0) LogSummary(_logger, _url, highest + 1, Requested, Recovered, Lost, Duplicates);
     }
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
@@ -331,128 +245,33 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
     /// <summary>Puts one media datagram into the window (§1.8 item 6).</summary>
     private void Accept(MmsDataPacketHeader preheader, int payload)
     {
-        bool wake;
+        MmsuArrival arrival;
         lock (_lock)
         {
-            if (!_playing || preheader.PlayIncarnation != _incarnation || _window == 0) return;
-            RememberResendTarget();
-            long sequence = Reconstruct(preheader.AfFlags, preheader.LocationId);
-            if (sequence < _next)
-            {
-                Interlocked.Increment(ref _duplicates);
-                return;
-            }
-
-            // The slot of the packet the reader holds (_next - 1) is not free yet.
-            if (sequence >= _next + _window - 1)
-            {
-                Interlocked.Increment(ref _outOfWindow);
-                return; // asked for again once the window has moved on
-            }
-
-            Slot slot = _slots[sequence % _window];
-            if (slot.Sequence == sequence && slot.State == SlotState.Received)
-            {
-                Interlocked.Increment(ref _duplicates);
-                return;
-            }
-
-            if (slot.Sequence == sequence && slot.Requests > 0) Interlocked.Increment(ref _recovered);
-            if (slot.Sequence == sequence && slot.State == SlotState.Lost) Interlocked.Decrement(ref _lost);
-            if (slot.Data.Length < payload) slot.Data = new byte[payload]; // a packet larger than announced: rare
-            _receiveBuffer.AsSpan(MmsDataPacketHeader.Size, payload).CopyTo(slot.Data);
-            slot.Length = payload;
-            slot.LocationId = preheader.LocationId;
-            slot.Sequence = sequence;
-            slot.State = SlotState.Received;
-            if (sequence > _highest)
-            {
-                for (long missing = _highest + 1; missing < sequence; missing++)
-                {
-                    Slot gap = _slots[missing % _window];
-                    if (gap.Sequence != missing) gap.MarkMissing(missing, _time.GetTimestamp());
-                }
-
-                _highest = sequence;
-                _highestLocation = preheader.LocationId;
-            }
-
-            _lastArrival = _time.GetTimestamp();
-            _probes = 0;
-            wake = sequence == _next;
+            arrival = _window.Accept(preheader, _receiveBuffer.AsSpan(MmsDataPacketHeader.Size, payload));
+            if (arrival != MmsuArrival.NotPlaying) RememberResendTarget();
         }
 
-        if (wake) Signal.Set();
+        if (arrival == MmsuArrival.AtHead) Signal.Set();
     }
 
     /// <summary>
-    /// The 32-bit sequence from its low 8 bits (§1.8 item 6): the value nearest the highest seen; the LocationId,
-    /// which grows with the sequence, decides when the gap is too large to tell.
-    /// </summary>
-    private long Reconstruct(byte low, uint locationId)
-    {
-        if (_highest < 0) return low;
-        long candidate = (_highest & ~0xFFL) | low;
-        if (candidate > _highest + 128) candidate -= 256;
-        else if (candidate <= _highest - 128) candidate += 256;
-        if (locationId > _highestLocation)
-        {
-            while (candidate <= _highest) candidate += 256;
-        }
-        else if (locationId < _highestLocation)
-        {
-            while (candidate >= _highest) candidate -= 256;
-        }
-
-        return candidate;
-    }
-
-    /// <summary>
-    /// The resend timer: asks again for packets still missing after half an interval (a little reordering is
-    /// normal), gives up on those asked for too often, and probes past the highest number after a quiet spell.
+    /// The resend timer: sends what the window asks for again (numbers still missing, tail probes), 32 to a request,
+    /// and wakes the reader when the packet it waits for was given up.
     /// </summary>
     private void OnTick()
     {
-        bool wake = false;
+        MmsuResends resends = default;
         try
         {
             lock (_lock)
             {
-                if (!_playing || _window == 0 || _resendTo is null) return;
-                long now = _time.GetTimestamp();
-                int count = 0;
-                for (long s = _next; s <= _highest; s++)
+                if (!_window.IsPlaying || _resendTo is null) return;
+                resends = _window.Tick(_resends);
+                for (int sent = 0; sent < resends.Count; sent += MmsuResendRequest.MaxPackets)
                 {
-                    Slot slot = _slots[s % _window];
-                    if (slot.Sequence != s || slot.State != SlotState.Missing) continue;
-                    if (now - slot.LastChange < (slot.Requests == 0 ? _resendIntervalTicks / 2 : _resendIntervalTicks))
-                    {
-                        continue;
-                    }
-
-                    if (slot.Requests >= _options.MmsuMaxResends)
-                    {
-                        slot.State = SlotState.Lost;
-                        Interlocked.Increment(ref _lost);
-                        LogLost(_logger, _url, s);
-                        wake |= s == _next;
-                        continue;
-                    }
-
-                    slot.Requests++;
-                    slot.LastChange = now;
-                    count = Add(count, (uint)s);
+                    SendRequest(_resends.AsSpan(sent, Math.Min(MmsuResendRequest.MaxPackets, resends.Count - sent)));
                 }
-
-                if (count == 0 && _highest >= 0 && _probes < MaxTailProbes
-                    && now - _lastArrival >= _resendIntervalTicks && now - _lastProbe >= _resendIntervalTicks)
-                {
-                    for (int i = 1; i <= TailProbeCount; i++) count = Add(count, (uint)(_highest + i));
-                    _probes++;
-                    _lastProbe = now;
-                }
-
-                if (count > 0) SendRequest(count);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -460,25 +279,21 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
             // The next tick tries again; a closed socket means the session is ending.
         }
 
-        if (wake) Signal.Set();
-    }
-
-    /// <summary>Adds a number to the pending request, sending it when it holds 32.</summary>
-    private int Add(int count, uint sequence)
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(_request.AsSpan(12 + (4 * count)), sequence);
-        count++;
-        if (count < MmsuResendRequest.MaxPackets) return count;
-        SendRequest(count);
-        return 0;
+        if (resends.Lost > 0) LogLost(_logger, _url, resends.Lost);
+        if (resends.HeadLost) Signal.Set();
     }
 
     /// <summary>RequestPacketListResend to the server's UDP port (§1.8 item 7).</summary>
-    private void SendRequest(int count)
+    private void SendRequest(ReadOnlySpan<uint> sequences)
     {
-        MmsuResendRequest.WriteFixedPart(_request, ClientId, SourceId, count);
-        _socket.SendTo(_request.AsSpan(0, 12 + (4 * count)), SocketFlags.None, _resendTo!);
-        Interlocked.Add(ref _requested, count);
+        for (int i = 0; i < sequences.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(_request.AsSpan(12 + (4 * i)), sequences[i]);
+        }
+
+        MmsuResendRequest.WriteFixedPart(_request, ClientId, SourceId, sequences.Length);
+        _socket.SendTo(_request.AsSpan(0, 12 + (4 * sequences.Length)), SocketFlags.None, _resendTo!);
+        Interlocked.Add(ref _requested, sequences.Length);
     }
 
     /// <summary>
@@ -515,44 +330,8 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
         return payload >= 0;
     }
 
-    private enum SlotState
-    {
-        Empty,
-        Missing,
-        Received,
-        Lost,
-    }
-
-    /// <summary>One place of the reorder window; its buffer is reused for the whole session.</summary>
-    private sealed class Slot(int capacity)
-    {
-        public byte[] Data = new byte[capacity];
-        public long Sequence = -1;
-        public SlotState State;
-        public int Length;
-        public uint LocationId;
-        public int Requests;
-        public long LastChange;
-
-        public void Clear()
-        {
-            Sequence = -1;
-            State = SlotState.Empty;
-            Length = 0;
-            Requests = 0;
-        }
-
-        public void MarkMissing(long sequence, long now)
-        {
-            Sequence = sequence;
-            State = SlotState.Missing;
-            Requests = 0;
-            LastChange = now;
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "MMSU {Url}: packet {Sequence} given up after the resend requests")]
-    private static partial void LogLost(ILogger logger, Uri url, long sequence);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "MMSU {Url}: {Count} packets given up after the resend requests")]
+    private static partial void LogLost(ILogger logger, Uri url, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MMSU {Url}: UDP receive failed ({Error})")]
     private static partial void LogSocketError(ILogger logger, Uri url, SocketError error);

@@ -6,8 +6,8 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using MmsGateway.Asf;
-using MmsGateway.Asf.Packets;
 using MmsGateway.Mms.Playlists;
+using MmsGateway.Mms.Sessions;
 
 namespace MmsGateway.Mms.Client;
 
@@ -27,18 +27,14 @@ internal sealed partial class MsbSession : IMmsSession
     private readonly MmsClientOptions _options;
     private readonly ILogger _logger;
     private readonly byte[] _receiveBuffer = new byte[MaxDatagram];
-    private readonly SemaphoreSlim _receiveLock = new(1, 1);
+    private readonly SingleReaderGate _gate = new();
     private readonly IPEndPoint _group;
     private CancellationTokenSource _receiveCts;
-    private AsfHeader _header = null!;
-    private byte[] _headerBytes = [];
-    private byte[] _packet = [];
-    private byte[] _filtered = [];
+    private readonly SessionHeader _current;
     private int _formatId = -1;
     private int _pendingLength = -1;
     private long _lastPacketId = -1;
     private AsfStreamSet _selected;
-    private volatile bool _disposed;
 
     private MsbSession(Uri url, NscFile station, Socket socket, IPEndPoint group, MmsClientOptions options, ILogger logger)
     {
@@ -49,15 +45,16 @@ internal sealed partial class MsbSession : IMmsSession
         _options = options;
         _logger = logger;
         _receiveCts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, options.TimeProvider);
+        _current = new SessionHeader(Url);
     }
 
     public MmsProtocol Protocol => MmsProtocol.Multicast;
 
     public Uri Url { get; }
 
-    public AsfHeader Header => _header;
+    public AsfHeader Header => _current.Header;
 
-    public ReadOnlyMemory<byte> HeaderBytes => _headerBytes;
+    public ReadOnlyMemory<byte> HeaderBytes => _current.Bytes;
 
     public bool IsBroadcast => true;
 
@@ -98,7 +95,7 @@ internal sealed partial class MsbSession : IMmsSession
             if (IsMulticast(address)) Join(socket, address, url);
             session = new MsbSession(url, station, socket, group, options, logger);
             session.InstallFormat(station.Formats.OrderBy(f => f.Number).First());
-            session._selected = AsfStreamSet.Of(MmsSelection.Initial(session._header, options)
+            session._selected = AsfStreamSet.Of(MmsSelection.Initial(session._current.Header, options)
                 .Where(s => s.ThinningLevel != StreamSelection.Off).Select(s => s.StreamNumber));
             await session.WaitForFirstAsync(cancellationToken).ConfigureAwait(false);
             return session;
@@ -120,8 +117,7 @@ internal sealed partial class MsbSession : IMmsSession
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
     public async ValueTask<MmsReadResult> ReadAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
             long deadline = MmsErrors.Deadline(_options.TimeProvider, _options.ReadTimeout);
@@ -176,8 +172,10 @@ internal sealed partial class MsbSession : IMmsSession
 
                 _lastPacketId = packetId;
 
-                ReadOnlyMemory<byte> packet = Repad(datagram[MsbPacket.HeaderSize..size]);
-                if (!MmsSelection.TryKeepSelected(packet, _header, _selected, _filtered, out packet)) continue;
+                // The datagram stays in the receive buffer until the next read: the packet may point into it.
+                ReadOnlyMemory<byte> packet = _current.Repad(_receiveBuffer.AsMemory(MsbPacket.HeaderSize, size - MsbPacket.HeaderSize),
+                    MmsClientStep.Read, "multicast packet");
+                if (!_current.TryKeepSelected(packet, _selected, out packet)) continue;
                 return MmsReadResult.ForPacket(packet, packetId);
             }
         }
@@ -187,13 +185,13 @@ internal sealed partial class MsbSession : IMmsSession
         }
         finally
         {
-            _receiveLock.Release();
+            _gate.Exit();
         }
     }
 
     public ValueTask SelectStreamsAsync(IReadOnlyList<StreamSelection> selection, CancellationToken cancellationToken)
     {
-        (_, AsfStreamSet selected) = MmsSelection.Build(_header, selection);
+        (_, AsfStreamSet selected) = MmsSelection.Build(_current.Header, selection);
         _selected = selected;
         return ValueTask.CompletedTask;
     }
@@ -204,8 +202,7 @@ internal sealed partial class MsbSession : IMmsSession
 
     public ValueTask DisposeAsync()
     {
-        if (_disposed) return ValueTask.CompletedTask;
-        _disposed = true;
+        if (!_gate.TryClose()) return ValueTask.CompletedTask;
         _socket.Dispose();
         _receiveCts.Dispose();
         return ValueTask.CompletedTask;
@@ -248,16 +245,9 @@ internal sealed partial class MsbSession : IMmsSession
     {
         var assembler = new MmsHeaderAssembler(_options.MaxHeaderSize, Url);
         assembler.Append(new System.Buffers.ReadOnlySequence<byte>(format.Header), MmsClientStep.Playlist);
-        (AsfHeader header, byte[] bytes) = assembler.Build(MmsClientStep.Playlist);
-        _header = header;
-        _headerBytes = bytes;
+        _current.Install(assembler, MmsClientStep.Playlist);
+        AsfHeader header = _current.Header;
         _formatId = format.FormatId;
-        if (_packet.Length != header.PacketSize)
-        {
-            _packet = new byte[header.PacketSize];
-            _filtered = new byte[header.PacketSize];
-        }
-
         _selected = _selected.IsEmpty ? header.AllStreams : _selected.Intersect(header.AllStreams);
         if (_selected.IsEmpty) _selected = header.AllStreams;
     }
@@ -300,32 +290,14 @@ internal sealed partial class MsbSession : IMmsSession
         {
             throw new OperationCanceledException(cancellationToken);
         }
-        catch (OperationCanceledException) when (!_disposed)
+        catch (OperationCanceledException) when (!_gate.IsClosed)
         {
             return -1;
         }
-        catch (OperationCanceledException) when (_disposed)
+        catch (OperationCanceledException) when (_gate.IsClosed)
         {
             throw new ObjectDisposedException(nameof(IMmsSession), "The session was disposed during a read.");
         }
-    }
-
-    private ReadOnlyMemory<byte> Repad(ReadOnlySpan<byte> received)
-    {
-        int packetSize = _header.PacketSize;
-        if (received.Length > packetSize)
-        {
-            throw MmsErrors.Malformed(Url, MmsClientStep.Read,
-                $"a multicast packet of {received.Length} bytes exceeds the header's packet size {packetSize}");
-        }
-
-        if (received.Length == packetSize)
-        {
-            received.CopyTo(_packet);
-            return _packet;
-        }
-
-        return _packet.AsMemory(0, AsfPacketWriter.Repad(received, packetSize, _packet));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "NSC {Url}: receiving the multicast group {Group}")]

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using MmsGateway.Asf;
-using MmsGateway.Asf.Packets;
+using MmsGateway.Mms.Sessions;
 
 namespace MmsGateway.Mms.Client;
 
@@ -18,15 +18,12 @@ internal sealed class PlainAsfSession : IMmsSession
     private readonly Stream _body;
     private readonly IDisposable? _owner;
     private readonly MmsClientOptions _options;
-    private readonly SemaphoreSlim _readLock = new(1, 1);
+    private readonly SingleReaderGate _gate = new();
     private CancellationTokenSource _readCts;
-    private AsfHeader _header = null!;
-    private byte[] _headerBytes = [];
+    private readonly SessionHeader _current;
     private byte[] _packet = [];
-    private byte[] _filtered = [];
     private AsfStreamSet _selected;
     private long _packets;
-    private volatile bool _disposed;
 
     private PlainAsfSession(Uri url, Stream body, IDisposable? owner, MmsClientOptions options)
     {
@@ -35,17 +32,18 @@ internal sealed class PlainAsfSession : IMmsSession
         _owner = owner;
         _options = options;
         _readCts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, options.TimeProvider);
+        _current = new SessionHeader(Url);
     }
 
     public MmsProtocol Protocol => MmsProtocol.Download;
 
     public Uri Url { get; }
 
-    public AsfHeader Header => _header;
+    public AsfHeader Header => _current.Header;
 
-    public ReadOnlyMemory<byte> HeaderBytes => _headerBytes;
+    public ReadOnlyMemory<byte> HeaderBytes => _current.Bytes;
 
-    public bool IsBroadcast => _header.IsBroadcast;
+    public bool IsBroadcast => _current.Header.IsBroadcast;
 
     public AsfStreamSet SelectedStreams => _selected;
 
@@ -127,18 +125,17 @@ internal sealed class PlainAsfSession : IMmsSession
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
     public async ValueTask<MmsReadResult> ReadAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
             while (true)
             {
-                ulong declared = _header.IsBroadcast ? 0 : _header.FileProperties.DataPacketsCount;
+                ulong declared = _current.Header.IsBroadcast ? 0 : _current.Header.FileProperties.DataPacketsCount;
                 if (declared > 0 && (ulong)_packets >= declared) return MmsReadResult.EndOfStream;
                 int read = await ReadAsync(_packet, MmsClientStep.Read, cancellationToken).ConfigureAwait(false);
                 if (read < _packet.Length) return MmsReadResult.EndOfStream; // the end, or a truncated last packet
                 uint location = (uint)_packets++;
-                if (!MmsSelection.TryKeepSelected(_packet, _header, _selected, _filtered, out ReadOnlyMemory<byte> packet)) continue;
+                if (!_current.TryKeepSelected(_packet, _selected, out ReadOnlyMemory<byte> packet)) continue;
                 return MmsReadResult.ForPacket(packet, location);
             }
         }
@@ -148,13 +145,13 @@ internal sealed class PlainAsfSession : IMmsSession
         }
         finally
         {
-            _readLock.Release();
+            _gate.Exit();
         }
     }
 
     public ValueTask SelectStreamsAsync(IReadOnlyList<StreamSelection> selection, CancellationToken cancellationToken)
     {
-        (_, AsfStreamSet selected) = MmsSelection.Build(_header, selection);
+        (_, AsfStreamSet selected) = MmsSelection.Build(_current.Header, selection);
         _selected = selected;
         return ValueTask.CompletedTask;
     }
@@ -165,8 +162,7 @@ internal sealed class PlainAsfSession : IMmsSession
 
     public async ValueTask DisposeAsync()
     {
-        if (_disposed) return;
-        _disposed = true;
+        if (!_gate.TryClose()) return;
         await _body.DisposeAsync().ConfigureAwait(false);
         _owner?.Dispose();
         _readCts.Dispose();
@@ -202,12 +198,11 @@ internal sealed class PlainAsfSession : IMmsSession
 
         var assembler = new MmsHeaderAssembler(_options.MaxHeaderSize, Url);
         assembler.Append(new System.Buffers.ReadOnlySequence<byte>(header), MmsClientStep.Header);
-        (_header, _headerBytes) = assembler.Build(MmsClientStep.Header);
-        _packet = new byte[_header.PacketSize];
-        _filtered = new byte[_header.PacketSize];
-        _selected = AsfStreamSet.Of(MmsSelection.Initial(_header, _options)
+        _current.Install(assembler, MmsClientStep.Header);
+        _packet = new byte[_current.PacketSize];
+        _selected = AsfStreamSet.Of(MmsSelection.Initial(_current.Header, _options)
             .Where(s => s.ThinningLevel != StreamSelection.Off).Select(s => s.StreamNumber));
-        if (_selected.IsEmpty) _selected = _header.AllStreams;
+        if (_selected.IsEmpty) _selected = _current.Header.AllStreams;
     }
 
     /// <summary>Fills <paramref name="buffer"/> unless the body ends first; each read within the read deadline.</summary>

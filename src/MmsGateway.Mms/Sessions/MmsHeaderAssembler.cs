@@ -1,7 +1,8 @@
 using System.Buffers;
 using MmsGateway.Asf;
+using MmsGateway.Mms.Client;
 
-namespace MmsGateway.Mms.Client;
+namespace MmsGateway.Mms.Sessions;
 
 /// <summary>
 /// Collects the ASF header pieces of MMST header data packets or MMSH <c>$H</c> chunks (protocol.md §1.3, §2.9) into
