@@ -89,7 +89,7 @@ public static class StreamEndpoints
                 options.Value.ViewerFlushInterval);
             // Live viewers get the connection itself when it can be had: the fan-out fast path (DirectViewerConnection).
             await using var direct = options.Value.DirectSend ? DirectViewerConnection.TryTakeOver(http) : null;
-            await pump.RunAsync(direct?.Writer ?? http.Response.BodyWriter, direct, ct).ConfigureAwait(false);
+            await pump.RunAsync(direct?.Sink ?? ViewerSink.ForPipe(http.Response.BodyWriter), ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested || viewer.Closed.IsCancellationRequested)
         {
