@@ -1,37 +1,24 @@
 using System.Buffers;
-using System.Globalization;
-using System.Text;
 
 namespace MmsGateway.Mms.Mmsh;
 
-/// <summary>What the server says about a session in its response heads (protocol.md §3.2 item 3).</summary>
-/// <param name="ClientId">The session id; sent in every response once assigned.</param>
-/// <param name="Features">The features list; see <see cref="MmshFeatures"/>.</param>
-public sealed record MmshResponseInfo(uint ClientId, IReadOnlyList<string> Features)
-{
-    /// <summary>
-    /// A Cougar below 9.0: calling itself Cougar ≥ 9.0 would oblige the server to send $M to ≥ 9.0 clients (§2.3).
-    /// </summary>
-    public const string DefaultServer = "Cougar/4.1.0.3925";
-
-    public string Server { get; init; } = DefaultServer;
-
-    /// <summary>Idle timeout of the session in ms.</summary>
-    public uint Timeout { get; init; } = 60_000;
-
-    /// <summary>Set when the client-id the client sent was unknown and a new session was created (§2.7).</summary>
-    public bool ResetStream { get; init; }
-}
-
 /// <summary>
 /// The server side's response heads (protocol.md §2.6, §2.7, §3.2): HTTP/1.0 with a reason phrase (libmms fails
-/// without one), Server, Cache-Control, Content-Type, the Pragma line with client-id, features and timeout, and
-/// <c>Connection: close</c> — the body ends when the connection closes.
+/// without one), Server, Cache-Control, Content-Type, the Pragma line with client-id, features and timeout
+/// (<see cref="MmshResponsePragma"/>), and <c>Connection: close</c> — the body ends when the connection closes.
 /// </summary>
+/// <remarks>
+/// Written whole by a server that owns its connection (the origin). A server behind an HTTP stack that writes the head
+/// itself (the gateway behind Kestrel) sets the same values from <see cref="MmshResponseInfo.DefaultServer"/>,
+/// <see cref="CacheControl"/>, the content types and <see cref="MmshResponsePragma.Format"/>.
+/// </remarks>
 public static class MmshResponseWriter
 {
     public const string DescribeContentType = "application/vnd.ms.wms-hdr.asfv1";
     public const string PlayContentType = "application/x-mms-framed";
+
+    /// <summary>Every MS-WMSP response is uncacheable: a proxy must not replay a session's answer to another client.</summary>
+    public const string CacheControl = "no-cache";
 
     /// <summary>
     /// The Describe head. Its body is one <c>$H</c>, so Content-Length is 4 + 8 + header bytes; vlc ignores it and
@@ -39,65 +26,64 @@ public static class MmshResponseWriter
     /// </summary>
     public static void WriteDescribe(IBufferWriter<byte> writer, MmshResponseInfo info, int asfHeaderLength)
     {
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(info);
-        var head = new StringBuilder();
-        AppendCommon(head, info, DescribeContentType);
-        Append(head, "Content-Length", (MmshFraming.DataPrefixSize + asfHeaderLength).ToString(CultureInfo.InvariantCulture));
-        AppendPragma(head, info);
-        Append(head, "Connection", "close");
-        MmshText.WriteAscii(writer, head.Append(MmshText.LineEnd).ToString());
+        WriteCommon(writer, info, DescribeContentType);
+        MmshHeadWriter.WriteField(writer, "Content-Length", MmshFraming.DataPrefixSize + asfHeaderLength);
+        MmshHeadWriter.WritePragma(writer, info);
+        WriteClose(writer);
     }
 
     /// <summary>The Play head: no Content-Length, the body is delimited by closing the connection.</summary>
     public static void WritePlay(IBufferWriter<byte> writer, MmshResponseInfo info)
     {
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(info);
-        var head = new StringBuilder();
-        AppendCommon(head, info, PlayContentType);
-        AppendPragma(head, info);
-        Append(head, "Connection", "close");
-        MmshText.WriteAscii(writer, head.Append(MmshText.LineEnd).ToString());
+        WriteCommon(writer, info, PlayContentType);
+        MmshHeadWriter.WritePragma(writer, info);
+        WriteClose(writer);
     }
 
     /// <summary>The empty 200 answer to KeepAlive, Log, Stop and SelectStream POSTs (§3.2 item 9).</summary>
     public static void WriteEmpty(IBufferWriter<byte> writer, MmshResponseInfo info)
     {
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(info);
-        var head = new StringBuilder();
-        head.Append("HTTP/1.0 200 OK").Append(MmshText.LineEnd);
-        Append(head, "Server", MmshText.CheckHeaderValue(info.Server, nameof(info.Server)));
-        Append(head, "Cache-Control", "no-cache");
-        Append(head, "Pragma", string.Create(CultureInfo.InvariantCulture,
-            $"client-id={info.ClientId},timeout={info.Timeout}"));
-        Append(head, "Content-Length", "0");
-        Append(head, "Connection", "close");
-        MmshText.WriteAscii(writer, head.Append(MmshText.LineEnd).ToString());
+        MmshHeadWriter.WriteStatusLine(writer, 200, "OK");
+        MmshHeadWriter.WriteField(writer, "Server", info.Server);
+        MmshHeadWriter.WriteField(writer, "Cache-Control", CacheControl);
+        MmshHeadWriter.WriteEmptyPragma(writer, info);
+        MmshHeadWriter.WriteField(writer, "Content-Length", 0);
+        WriteClose(writer);
     }
 
-    private static void AppendCommon(StringBuilder head, MmshResponseInfo info, string contentType)
+    /// <summary>
+    /// The head of any other answer whose body the server writes after it (an error text, a <c>[Reference]</c>
+    /// redirector): no Pragma, since no session is involved.
+    /// </summary>
+    public static void WriteOther(IBufferWriter<byte> writer, int status, string reason, string contentType, long contentLength,
+        string server = MmshResponseInfo.DefaultServer)
     {
-        head.Append("HTTP/1.0 200 OK").Append(MmshText.LineEnd);
-        Append(head, "Server", MmshText.CheckHeaderValue(info.Server, nameof(info.Server)));
-        Append(head, "Cache-Control", "no-cache");
-        Append(head, "Content-Type", contentType);
+        ArgumentNullException.ThrowIfNull(writer);
+        MmshHeadWriter.WriteStatusLine(writer, status, reason);
+        MmshHeadWriter.WriteField(writer, "Server", server);
+        MmshHeadWriter.WriteField(writer, "Content-Type", contentType);
+        MmshHeadWriter.WriteField(writer, "Content-Length", contentLength);
+        MmshHeadWriter.WriteField(writer, "Cache-Control", CacheControl);
+        WriteClose(writer);
     }
 
-    private static void AppendPragma(StringBuilder head, MmshResponseInfo info)
+    private static void WriteCommon(IBufferWriter<byte> writer, MmshResponseInfo info, string contentType)
     {
-        foreach (string feature in info.Features)
-        {
-            if (feature.Contains('"', StringComparison.Ordinal) || feature.Contains(',', StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"'{feature}' is not a feature token.", nameof(info));
-            }
-        }
-
-        string reset = info.ResetStream ? "xResetStrm=1," : string.Empty;
-        Append(head, "Pragma", MmshText.CheckHeaderValue(string.Create(CultureInfo.InvariantCulture,
-            $"no-cache,client-id={info.ClientId},{reset}features=\"{string.Join(',', info.Features)}\",timeout={info.Timeout}"),
-            nameof(info)));
+        MmshHeadWriter.WriteStatusLine(writer, 200, "OK");
+        MmshHeadWriter.WriteField(writer, "Server", info.Server);
+        MmshHeadWriter.WriteField(writer, "Cache-Control", CacheControl);
+        MmshHeadWriter.WriteField(writer, "Content-Type", contentType);
     }
 
-    private static void Append(StringBuilder head, string name, string value) =>
-        head.Append(name).Append(": ").Append(value).Append(MmshText.LineEnd);
+    private static void WriteClose(IBufferWriter<byte> writer)
+    {
+        MmshHeadWriter.WriteField(writer, "Connection", "close");
+        MmshHeadWriter.WriteEnd(writer);
+    }
 }

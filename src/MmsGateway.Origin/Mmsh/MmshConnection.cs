@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
@@ -251,9 +250,7 @@ internal sealed partial class MmshConnection : IPacketSink
     internal async Task WriteResponseAsync(int status, string reason, string contentType, string body, CancellationToken ct)
     {
         var bytes = Encoding.UTF8.GetBytes(body);
-        var head = string.Create(CultureInfo.InvariantCulture,
-            $"HTTP/1.0 {status} {reason}\r\nServer: {MmshResponseInfo.DefaultServer}\r\nContent-Type: {contentType}\r\nContent-Length: {bytes.Length}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n");
-        _out.Write(Encoding.ASCII.GetBytes(head));
+        MmshResponseWriter.WriteOther(_out, status, reason, contentType, bytes.Length);
         _out.Write(bytes);
         await FlushAsync(ct).ConfigureAwait(false);
     }

@@ -9,8 +9,8 @@ namespace MmsGateway.Outputs;
 /// <summary>
 /// A live viewer's connection taken over from Kestrel once its request is read: the response head and everything
 /// after it are written to the socket by the viewer's pump, so ring slots can be sent from where they lie in one
-/// gathered <c>sendmsg</c> per flush (<see cref="LiveViewerPump"/>) instead of being copied into Kestrel's pipe,
-/// chunk-framed and sent again by Kestrel's own send loop.
+/// gathered <c>sendmsg</c> per flush (<see cref="RingSender"/>) instead of being copied into Kestrel's pipe,
+/// chunk-framed and sent again by Kestrel's own send loop. The pump sees it as its <see cref="Sink"/>.
 /// </summary>
 /// <remarks>
 /// Only for a plain HTTP/1.x request on Kestrel's socket transport (the socket feature is there, no TLS); anything
@@ -33,18 +33,22 @@ public sealed class DirectViewerConnection : IAsyncDisposable
         Socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
         // Only now (NetworkStream refuses a non-blocking socket; its asynchronous writes are not affected): the pump's
-        // gathered sendmsg never blocks a pool thread (LiveViewerPump: what the kernel does not take at once is sent
+        // gathered sendmsg never blocks a pool thread (RingSender: what the kernel does not take at once is sent
         // asynchronously from the same ring slots, or copied first for a viewer far behind). Kestrel uses only
         // asynchronous operations on the socket, which this does not change.
         socket.Blocking = false;
         // Buffers are taken from the shared pool while a copy is written and given back on each flush.
         Writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+        Sink = ViewerSink.ForSocket(Writer, socket, http.Abort);
     }
 
     public Socket Socket { get; }
 
     /// <summary>For what is copied: the head, the ASF header, and packets a thinned or filtered viewer gets rewritten.</summary>
     public PipeWriter Writer { get; }
+
+    /// <summary>The connection as the pump writes to it: <see cref="Writer"/> for copies, <see cref="Socket"/> for ring slots.</summary>
+    public ViewerSink Sink { get; }
 
     /// <summary>
     /// Takes the connection of <paramref name="http"/> when it can be written directly, writing the response head
@@ -101,10 +105,6 @@ public sealed class DirectViewerConnection : IAsyncDisposable
         }
         return true;
     }
-
-    /// <summary>Ends the connection once <paramref name="cancellationToken"/> fires, so a send waiting on a dead or stalled viewer fails.</summary>
-    public CancellationTokenRegistration AbortOn(CancellationToken cancellationToken) =>
-        cancellationToken.Register(static s => ((DirectViewerConnection)s!)._http.Abort(), this);
 
     public async ValueTask DisposeAsync()
     {

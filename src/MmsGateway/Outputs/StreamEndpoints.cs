@@ -40,7 +40,7 @@ public static class StreamEndpoints
         if (wmsp is not null && wmsp.Kind is not (MmshRequestKind.Describe or MmshRequestKind.Play))
         {
             // KeepAlive, Log, Stop, SelectStream on a separate connection: acknowledge (§3.2 item 9).
-            WmspRequest.WriteHead(http, wmsp.ClientId ?? 0, null, stream.OnDemand, 0);
+            WmspResponseHead.WriteEmpty(http.Response, wmsp.ClientId ?? 0, stream.OnDemand);
             return;
         }
         if (wmsp?.StreamTimeMs is { } ms && ms is > 0 and < uint.MaxValue) start = TimeSpan.FromMilliseconds(ms);
@@ -89,7 +89,7 @@ public static class StreamEndpoints
                 options.Value.ViewerFlushInterval);
             // Live viewers get the connection itself when it can be had: the fan-out fast path (DirectViewerConnection).
             await using var direct = options.Value.DirectSend ? DirectViewerConnection.TryTakeOver(http) : null;
-            await pump.RunAsync(direct?.Writer ?? http.Response.BodyWriter, direct, ct).ConfigureAwait(false);
+            await pump.RunAsync(direct?.Sink ?? ViewerSink.ForPipe(http.Response.BodyWriter), ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested || viewer.Closed.IsCancellationRequested)
         {
@@ -117,90 +117,12 @@ public static class StreamEndpoints
         if (wmsp.Kind == MmshRequestKind.Describe)
         {
             var asfHeader = viewerHeader();
-            WmspRequest.WriteHead(http, clientId, MmshResponseWriter.DescribeContentType, onDemand, MmshFraming.DataPrefixSize + asfHeader.Length);
+            WmspResponseHead.WriteDescribe(http.Response, clientId, onDemand, asfHeader.Length);
             MmshFraming.WriteHeader(http.Response.BodyWriter, asfHeader);
             await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
             return true;
         }
-        WmspRequest.WriteHead(http, clientId, MmshResponseWriter.PlayContentType, onDemand, null);
+        WmspResponseHead.WritePlay(http.Response, clientId, onDemand);
         return false;
-    }
-}
-
-/// <summary>An MS-WMSP request recognised on a gateway URL (User-Agent NSPlayer, NSServer or WMCacheProxy).</summary>
-internal sealed class WmspRequest(MmshRequest request)
-{
-    public MmshRequestKind Kind => request.Kind;
-    public uint? ClientId => request.ClientId;
-    public uint? StreamTimeMs => request.StreamTimeMs;
-
-    /// <summary>Parses the request the way the origin does, by re-reading its head with the MMSH codec.</summary>
-    public static WmspRequest? From(HttpRequest http)
-    {
-        var agent = http.Headers.UserAgent.ToString();
-        if (!(agent.StartsWith("NSPlayer/", StringComparison.OrdinalIgnoreCase) || agent.StartsWith("NSServer/", StringComparison.OrdinalIgnoreCase)
-              || agent.StartsWith("WMCacheProxy/", StringComparison.OrdinalIgnoreCase))) return null;
-        // The head is laid out again in a pooled buffer (Latin-1, as it came): the codec copies what it keeps into strings.
-        var target = http.Path.ToString() + http.QueryString.ToString();
-        var length = http.Method.Length + target.Length + 13; // ' ', " HTTP/1.1\r\n", the closing "\r\n"
-        foreach (var (key, values) in http.Headers)
-            foreach (var value in values)
-                length += key.Length + (value?.Length ?? 0) + 4;
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            var written = 0;
-            void Append(string? text) => written += Encoding.Latin1.GetBytes(text ?? "", buffer.AsSpan(written));
-            Append(http.Method);
-            Append(" ");
-            Append(target);
-            Append(" HTTP/1.1\r\n");
-            foreach (var (key, values) in http.Headers)
-            {
-                foreach (var value in values)
-                {
-                    Append(key);
-                    Append(": ");
-                    Append(value);
-                    Append("\r\n");
-                }
-            }
-            Append("\r\n");
-            var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(buffer, 0, written));
-            return MmshRequest.TryParse(ref reader, out var request) ? new WmspRequest(request) : null;
-        }
-        catch (Mms.MmsProtocolException)
-        {
-            return null;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>The streams named by <c>stream-switch-entry</c> (levels 0/1 as on; no entries: <paramref name="fallback"/>).</summary>
-    public AsfStreamSet Selection(AsfHeader header, AsfStreamSet fallback)
-    {
-        var existing = fallback.Numbers.ToHashSet();
-        var entries = request.GetStreamSwitchEntries(existing);
-        if (entries.Count == 0) return fallback;
-        var selection = new AsfStreamSelection(header);
-        selection.Select(entries.Select(e => ((int)e.Source, (int)e.Destination, (ThinningLevel)Math.Min((int)e.ThinningLevel, 2))), unlistedOff: true);
-        var chosen = selection.Delivered.Intersect(fallback);
-        return chosen.IsEmpty ? fallback : chosen;
-    }
-
-    /// <summary>The MS-WMSP response head (§2.6, §2.7, §3.2): Server, Cache-Control, Pragma with client-id and features.</summary>
-    public static void WriteHead(HttpContext http, uint clientId, string? contentType, bool onDemand, long? contentLength)
-    {
-        var response = http.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.Headers.Server = MmshResponseInfo.DefaultServer;
-        response.Headers.CacheControl = "no-cache";
-        var features = onDemand ? "seekable,stridable" : "broadcast";
-        response.Headers.Pragma = string.Create(CultureInfo.InvariantCulture, $"no-cache,client-id={clientId},features=\"{features}\",timeout=60000");
-        if (contentType is not null) response.ContentType = contentType;
-        response.ContentLength = contentLength ?? (contentType is null ? 0 : null);
     }
 }

@@ -169,4 +169,39 @@ public class MmshResponseTests
         Assert.Throws<ArgumentException>(() =>
             MmshResponseWriter.WritePlay(writer, new MmshResponseInfo(1, ["a\",b"])));
     }
+
+    [Fact]
+    public void Other_heads_carry_the_length_of_the_body_and_no_pragma()
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        MmshResponseWriter.WriteOther(writer, 404, "Not Found", "text/plain; charset=utf-8", 15);
+        Assert.Equal(Captures.Crlf("""
+            HTTP/1.0 404 Not Found
+            Server: Cougar/4.1.0.3925
+            Content-Type: text/plain; charset=utf-8
+            Content-Length: 15
+            Cache-Control: no-cache
+            Connection: close
+
+
+            """), Text(writer));
+        Assert.Throws<ArgumentException>(() => MmshResponseWriter.WriteOther(writer, 200, "OK\r\nX: y", "text/plain", 0));
+    }
+
+    [Fact]
+    public void Empty_answer_head_byte_for_byte()
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        MmshResponseWriter.WriteEmpty(writer, OnDemand);
+        Assert.Equal(Captures.Crlf("""
+            HTTP/1.0 200 OK
+            Server: Cougar/4.1.0.3925
+            Cache-Control: no-cache
+            Pragma: client-id=3456789,timeout=60000
+            Content-Length: 0
+            Connection: close
+
+
+            """), Text(writer));
+    }
 }
