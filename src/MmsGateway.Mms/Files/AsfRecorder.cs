@@ -291,7 +291,9 @@ public static class AsfRecorder
                 _started = true;
             }
 
-            uint sendTime = (uint)(header.SendTime + _shift);
+            // Signed: servers such as VLC's send a packet up to ~100 ms before the one ahead of it, so a send time may
+            // fall below the first one; unsigned, that difference wrapped and ended the recording at once.
+            long sendTime = Math.Max(0L, header.SendTime + _shift);
             if (_options.Duration is { } duration && sendTime - _firstSendTime >= duration.TotalMilliseconds) return true;
 
             ReadOnlyMemory<byte> bytes = packet;
@@ -373,13 +375,13 @@ public static class AsfRecorder
             return false;
         }
 
-        private void Report(uint sendTime)
+        private void Report(long sendTime)
         {
             if (_options.Progress is not { } progress) return;
             TimeProvider time = _options.TimeProvider;
             if (time.GetElapsedTime(_lastProgress) < TimeSpan.FromMilliseconds(500)) return;
             _lastProgress = time.GetTimestamp();
-            progress(new AsfRecordProgress(TimeSpan.FromMilliseconds(sendTime - _firstSendTime), _writer.PacketsWritten, _bytes));
+            progress(new AsfRecordProgress(TimeSpan.FromMilliseconds(Math.Max(0L, sendTime - _firstSendTime)), _writer.PacketsWritten, _bytes));
         }
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using MmsGateway.Adaptation;
 using MmsGateway.Asf;
 using MmsGateway.Cli.Probe;
+using MmsGateway.Cli.Record;
 using MmsGateway.Mms.Client;
 using MmsGateway.Mms.Files;
 
@@ -50,7 +51,10 @@ internal static class RecordCommand
                 double? seconds = parse.GetValue(duration);
                 if (seconds is <= 0 or > 1e7 || (seconds is { } s && double.IsNaN(s)))
                     throw new ArgumentException("--duration must be a positive number of seconds");
-                options.InitialSelection = header => Selection(header, keep, cap);
+                // Headers that do not tell which video fits get every stream first, measured before choosing.
+                options.InitialSelection = header => cap is not null && RecordStreamChoice.NeedsMeasuring(header)
+                    ? header.Streams.Select(s => StreamSelection.On(s.StreamNumber)).ToList()
+                    : Selection(header, keep, cap);
                 record = new AsfRecordOptions
                 {
                     Duration = seconds is { } d ? TimeSpan.FromSeconds(d) : null,
@@ -68,10 +72,25 @@ internal static class RecordCommand
             try
             {
                 MmsConnectResult connected = await MmsConnector.ConnectAsync(url, options, null, cancellationToken).ConfigureAwait(false);
-                await using IMmsSession session = connected.Session;
+                await using IMmsSession session = await CappedAsync(connected.Session, parse.GetValue(maxBitrate), options.TimeProvider,
+                    cancellationToken).ConfigureAwait(false);
+                if (parse.GetValue(maxBitrate) is { } cap)
+                {
+                    // Kept here, not only asked of the server: some (VLC's) send every stream whatever was selected.
+                    record = record with { Streams = RecordStreamChoice.Kept(session is PrefetchingSession read
+                        ? Selection(session.Header, null, cap, BitrateOf(session.Header, read.Statistics))
+                        : Selection(session.Header, null, cap)) };
+                }
+
                 AsfRecordResult result = await AsfRecorder.RecordAsync(session, path, record, cancellationToken).ConfigureAwait(false);
                 if (record.Progress is not null) Console.Error.WriteLine();
                 Console.Out.WriteLine(Summary(result, session));
+                if (result.Packets == 0 && result.End != AsfRecordEnd.Interrupted)
+                {
+                    // Never a success without content: say what was waited for instead.
+                    return Fail($"{url}: no packet of streams {result.Streams} was recorded ({Ending(result)}); {path} holds no content");
+                }
+
                 return result.End switch
                 {
                     AsfRecordEnd.Failed => Fail($"{result.Error!.Message} ({path} was finished with {result.Content.TotalSeconds:0.0} s; run again to resume)"),
@@ -123,8 +142,14 @@ internal static class RecordCommand
             if (keep is not null && maxBitrate is not null) throw new ArgumentException("--streams and --max-bitrate exclude each other");
             if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new ArgumentException("the output must not be the input file");
             AsfHeader header;
-            using (var file = AsfFile.Open(input)) header = file.Header;
-            var selected = AsfStreamSet.Of(Selection(header, keep, maxBitrate).Where(s => s.ThinningLevel != StreamSelection.Off).Select(s => s.StreamNumber));
+            Func<int, long>? bitrateOf = null;
+            using (var file = AsfFile.Open(input))
+            {
+                header = file.Header;
+                if (maxBitrate is not null && RecordStreamChoice.NeedsMeasuring(header)) bitrateOf = BitrateOf(header, Measure(file));
+            }
+
+            var selected = AsfStreamSet.Of(Selection(header, keep, maxBitrate, bitrateOf).Where(s => s.ThinningLevel != StreamSelection.Off).Select(s => s.StreamNumber));
             var result = await AsfRemux.RemuxAsync(input, output, selected, cancellationToken).ConfigureAwait(false);
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{output}: {result.PacketsWritten} packets of {result.PacketsRead} ({result.PacketsDropped} held only dropped streams), streams {selected}, from {input}"));
@@ -144,6 +169,43 @@ internal static class RecordCommand
         }
     }
 
+    /// <summary>
+    /// With <c>--max-bitrate</c> over a header that does not tell which video fits, the session read ahead for a few
+    /// seconds to measure every stream (<see cref="PrefetchingSession"/>); otherwise the session itself.
+    /// </summary>
+    private static async Task<IMmsSession> CappedAsync(IMmsSession session, long? maxBitrate, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (maxBitrate is null || !RecordStreamChoice.NeedsMeasuring(session.Header)) return session;
+        try
+        {
+            return await PrefetchingSession.ReadAheadAsync(session, StreamProber.MeasureSpan, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The first seconds of a file (<see cref="StreamProber.MeasureSpan"/> of send times), per stream.</summary>
+    private static AsfStreamStatistics Measure(AsfFile file)
+    {
+        var stats = new AsfStreamStatistics(file.PacketSize);
+        byte[] packet = new byte[file.PacketSize];
+        for (long i = 0; i < file.PacketCount && stats.SpanMs < StreamProber.MeasureSpan.TotalMilliseconds; i++)
+        {
+            file.ReadPacket(i, packet);
+            stats.Add(packet);
+        }
+
+        return stats;
+    }
+
+    /// <summary>A stream's declared bitrate, else the one measured (0: unknown).</summary>
+    private static Func<int, long> BitrateOf(AsfHeader header, AsfStreamStatistics measured) => n =>
+        header.DeclaredBitrate(n)?.Bitrate ?? measured.MeasuredBitrate(n, measured.SpanMs) ?? 0;
+
     private static int Fail(string line, int code = 1)
     {
         Console.Error.WriteLine($"record: {line}");
@@ -151,7 +213,9 @@ internal static class RecordCommand
     }
 
     /// <summary><c>--streams</c> as given; <c>--max-bitrate</c> by the adaptation rule; otherwise every stream.</summary>
-    private static IReadOnlyList<StreamSelection> Selection(AsfHeader header, int[]? keep, long? maxBitrate)
+    /// <param name="bitrateOf">Declared and measured bitrates; null: the declared ones.</param>
+    private static IReadOnlyList<StreamSelection> Selection(AsfHeader header, int[]? keep, long? maxBitrate,
+        Func<int, long>? bitrateOf = null)
     {
         if (keep is not null)
         {
@@ -161,7 +225,7 @@ internal static class RecordCommand
         }
 
         return maxBitrate is { } cap
-            ? UpstreamSelection.Choose(header, cap)
+            ? RecordStreamChoice.Choose(header, cap, bitrateOf ?? (n => header.DeclaredBitrate(n)?.Bitrate ?? 0))
             : header.Streams.Select(s => StreamSelection.On(s.StreamNumber)).ToList();
     }
 
@@ -179,16 +243,18 @@ internal static class RecordCommand
         return numbers.Count == 0 ? throw new ArgumentException("--streams names no stream") : numbers.ToArray();
     }
 
+    private static string Ending(AsfRecordResult result) => result.End switch
+    {
+        AsfRecordEnd.EndOfStream => "end of stream",
+        AsfRecordEnd.Duration => "duration reached",
+        AsfRecordEnd.Interrupted => "interrupted",
+        AsfRecordEnd.HeaderChanged => "the stream changed its header (next entry); stopped there",
+        _ => result.Error?.Message ?? "failed",
+    };
+
     private static string Summary(AsfRecordResult result, IMmsSession session)
     {
-        string end = result.End switch
-        {
-            AsfRecordEnd.EndOfStream => "end of stream",
-            AsfRecordEnd.Duration => "duration reached",
-            AsfRecordEnd.Interrupted => "interrupted",
-            AsfRecordEnd.HeaderChanged => "the stream changed its header (next entry); stopped there",
-            _ => "failed",
-        };
+        string end = result.End == AsfRecordEnd.Failed ? "failed" : Ending(result);
         string resumed = result.ResumedAt > 0 ? $", resumed after packet {result.ResumedAt}" : string.Empty;
         return string.Create(CultureInfo.InvariantCulture,
             $"{result.Path}: {result.Content.TotalSeconds:0.0} s, {result.Packets} packets, streams {result.Streams}, {session.Protocol.ToString().ToLowerInvariant()}, {(result.Seekable ? "indexed" : "no index")}, {end}{resumed}");

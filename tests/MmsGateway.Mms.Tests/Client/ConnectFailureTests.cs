@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MmsGateway.Mms.Client;
+using MmsGateway.Testing;
 
 namespace MmsGateway.Mms.Tests.Client;
 

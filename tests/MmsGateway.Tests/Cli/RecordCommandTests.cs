@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using MmsGateway.Adaptation;
 using MmsGateway.Asf;
+using MmsGateway.Asf.Objects;
 using MmsGateway.Mms.Files;
 using MmsGateway.Testing;
 
@@ -16,11 +16,11 @@ public sealed class RecordCommandTests
         string capped = Path.Combine(origin.Root, "capped.asf");
         ToolResult result = await CliOrigin.RunAsync("record", origin.Url("mmsh", "mbr.asf"), "-o", capped, "--max-bitrate", "300000");
         Assert.True(result.ExitCode == 0, result.ToString());
-        AsfHeader source;
-        using (AsfFile mbr = AsfFile.Open(Path.Combine(origin.Root, "mbr.asf"))) source = mbr.Header;
         using (AsfFile file = AsfFile.Open(capped))
         {
-            Assert.Equal(UpstreamSelection.Selected(UpstreamSelection.Choose(source, 300_000)), file.Header.AllStreams);
+            // ffmpeg's file declares no bitrates and no mutual exclusion: measured, the 160x120 video (stream 3, about
+            // 175 kbps) and the audio (64 kbps) fit; either 320x240 one (330-370 kbps) with the audio would not.
+            Assert.Equal(AsfStreamSet.Of(3, 4), file.Header.AllStreams);
             Assert.NotNull(file.SimpleIndex);
         }
 
@@ -37,6 +37,32 @@ public sealed class RecordCommandTests
         result = await CliOrigin.RunAsync("record", origin.Url("mmst", "mbr.asf"), "-o", Path.Combine(origin.Root, "x.asf"), "--streams", "9");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("stream 9", Assert.Single(result.StandardError.Trim().Split('\n')), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Max_bitrate_against_vlcs_server_records_only_the_streams_that_fit_for_the_asked_duration()
+    {
+        if (!VlcMmshServer.IsAvailable) return;
+        // Long enough that VLC's loop (it closes its viewers when it starts the file again) stays out of the way.
+        await using VlcMmshServer vlc = await VlcMmshServer.StartAsync(await GeneratedMedia.MultiBitrateAsync(60));
+        string path = Path.Combine(Directory.CreateTempSubdirectory("mmsgw-record-vlc-").FullName, "capped.asf");
+
+        ToolResult result = await CliOrigin.RunAsync("record", vlc.Url.ToString(), "-o", path, "--max-bitrate", "500000", "--duration", "5");
+
+        Assert.True(result.ExitCode == 0, $"{result}\n{vlc.Log}");
+        Assert.Contains("duration reached", result.StandardOutput, StringComparison.Ordinal);
+        using (AsfFile file = AsfFile.Open(path))
+        {
+            // VLC's header declares neither bitrates nor exclusion, and VLC sends every stream whatever is selected:
+            // the audio and one 320x240 video (330-370 kbps measured) fit 500 kbps, no second video does.
+            Assert.Single(file.Header.Streams, s => s.Type == AsfStreamType.Audio);
+            StreamProperties video = Assert.Single(file.Header.Streams, s => s.Type == AsfStreamType.Video);
+            Assert.Equal(320u, video.Video!.Width);
+            Assert.Equal(2, file.Header.Streams.Count);
+        }
+
+        Assert.InRange(await CliOrigin.DurationAsync(path), 4, 6.5);
+        Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(path));
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace MmsGateway.Mms.Tests.Client;
+namespace MmsGateway.Testing;
 
 /// <summary>
 /// VLC's own MMSH server (<c>--sout '#std{access=mmsh,mux=asfh,...}'</c>): a real MMS peer this project did not
@@ -174,7 +174,7 @@ public sealed class VlcMmshServer : IAsyncDisposable
         }
     }
 
-    internal static int FreePort()
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
