@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Generates the benchmark inputs into /tmp/mmsgw-bench (or $1): a 120-s multi-bitrate ASF file with three WMV2
-# video streams and one WMA2 audio stream, the layout of design.md's "Test media"; and a 120-s single-bitrate
+# video streams and one WMA2 audio stream, the layout of docs/design.md#test-media; and a 120-s single-bitrate
 # 640x480 WMV2 + WMA2 file (key frame every second) for the HLS cold-start benchmark; and a 60-s 2.5 Mbit/s
 # 640x480 WMV2 + WMA2 file for the fan-out and soak runs (temporal noise keeps WMV2 at the asked bitrate).
 set -euo pipefail

@@ -9,7 +9,7 @@ using MmsGateway.Origin;
 namespace MmsGateway.Benchmarks;
 
 /// <summary>
-/// Time to first byte for a viewer joining a running live stream (issue 5 target: under 100 ms on loopback), and
+/// Time to first byte for a viewer joining a running live stream (target: under 100 ms on loopback), and
 /// for the first viewer of a cold stream (upstream connect + header + first key frame). Starts the origin and the
 /// gateway in this process on loopback, then joins N viewers one after another.
 /// Usage: first-byte [ASF file, default /tmp/mmsgw-bench/mbr.asf] [joins, default 100].

@@ -9,7 +9,7 @@ using MmsGateway.Mms.Mmst;
 namespace MmsGateway.Benchmarks;
 
 /// <summary>
-/// MMST and MMSH framing of the same packets, both directions, header rewriting, and the remux filter (issue 10,
+/// MMST and MMSH framing of the same packets, both directions, header rewriting, and the remux filter (performance targets,
 /// "Micro"). The input is the file named by MMSGW_BENCH_ASF (default: the multi-bitrate file of
 /// <c>benchmarks/make-media.sh</c>), up to 20 000 packets held in memory; one operation handles all of them.
 /// Throughput = <see cref="Bytes"/> / mean time.

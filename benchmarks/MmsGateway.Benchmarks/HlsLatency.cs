@@ -9,7 +9,7 @@ using MmsGateway.Origin;
 namespace MmsGateway.Benchmarks;
 
 /// <summary>
-/// Cold stream to playable HLS playlist (issue 6): the time from the first request for a stream nobody watches to
+/// Cold stream to playable HLS playlist (target: under 0.75 times ffmpeg's own): the time from the first request for a stream nobody watches to
 /// the first media playlist that lists a complete segment (and to one that lists 1 s of media), through the gateway (MMST upstream, hub, ffmpeg, in-memory
 /// segmenter), next to ffmpeg's own <c>-i mmsh://… -f hls -hls_time 1</c> on the same live source (time from
 /// starting ffmpeg to the first <c>.m3u8</c> on disk that lists a segment). Each gateway trial uses a stream name

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace MmsGateway.Asf;
 
 /// <summary>
-/// The first 50 bytes of the Data Object (protocol.md §4.1): MMS sends them right after the Header Object, and a
+/// The first 50 bytes of the Data Object (docs/protocol/asf.md#s4.1): MMS sends them right after the Header Object, and a
 /// file's packets follow them.
 /// </summary>
 public readonly record struct AsfDataObjectHeader(Guid FileId, ulong ObjectSize, ulong TotalDataPackets)

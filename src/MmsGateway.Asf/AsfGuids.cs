@@ -1,7 +1,7 @@
 namespace MmsGateway.Asf;
 
 /// <summary>
-/// The ASF GUIDs a streamer needs (protocol.md §4.2). <see cref="Guid"/>'s byte layout (Data1..3 little-endian,
+/// The ASF GUIDs a streamer needs (docs/protocol/asf.md#s4.2). <see cref="Guid"/>'s byte layout (Data1..3 little-endian,
 /// Data4 as written) is exactly ASF's, so these compare directly against bytes read with <c>new Guid(span)</c>.
 /// </summary>
 public static class AsfGuids

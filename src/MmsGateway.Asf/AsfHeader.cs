@@ -71,7 +71,7 @@ public sealed class AsfHeader
     /// <summary>
     /// The declared bitrate of a stream and where it came from: Stream Bitrate Properties, then Extended Stream
     /// Properties, then the audio format's byte rate. Null when the header carries none (ffmpeg-written files:
-    /// design.md, "Test media") — then it has to be measured from the packets.
+    /// docs/design.md#test-media) — then it has to be measured from the packets.
     /// </summary>
     private const uint MinimumPlausibleAudioByteRate = 250;
 

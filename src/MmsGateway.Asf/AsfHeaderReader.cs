@@ -4,7 +4,7 @@ using MmsGateway.Asf.Objects;
 namespace MmsGateway.Asf;
 
 /// <summary>
-/// Parses the ASF Header Object (protocol.md §4.1–§4.7) from memory. Pure: the caller owns reading the bytes, and
+/// Parses the ASF Header Object (docs/protocol/asf.md#s4.1 to docs/protocol/asf.md#s4.7) from memory. Pure: the caller owns reading the bytes, and
 /// uses <see cref="ReadHeaderObjectSize"/> on the first 30 bytes to learn how many to read (bounded by
 /// <see cref="MaxHeaderSize"/> so a lying size cannot make it allocate gigabytes).
 /// </summary>
@@ -84,7 +84,7 @@ public static class AsfHeaderReader
             var fileProperties = _fileProperties
                 ?? throw new AsfFormatException("Header", 0, "no File Properties object");
 
-            // Streams declared only inside Extended Stream Properties count too (§4.4, §4.6).
+            // Streams declared only inside Extended Stream Properties count too (docs/protocol/asf.md#s4.4, docs/protocol/asf.md#s4.6).
             foreach (var ext in _extended)
             {
                 if (ext.EmbeddedStreamProperties is { } embedded && !_streams.Exists(s => s.StreamNumber == embedded.StreamNumber))
@@ -149,7 +149,7 @@ public static class AsfHeaderReader
             // Everything else (Padding, Error Correction, Content Branding, unknown GUIDs) stays opaque in Raw.
         }
 
-        /// <summary>Header Extension (§4.5): 46-byte fixed part, then nested objects.</summary>
+        /// <summary>Header Extension (docs/protocol/asf.md#s4.5): 46-byte fixed part, then nested objects.</summary>
         private void ReadHeaderExtension(ReadOnlySpan<byte> obj, long offset)
         {
             var r = new AsfSpanReader(obj, offset, "Header Extension");

@@ -5,7 +5,7 @@ namespace MmsGateway.Asf;
 /// <summary>How the rewritten header should describe the data that follows it.</summary>
 public abstract record AsfDataLayout
 {
-    /// <summary>A live broadcast: the values real WMS live headers carry (protocol.md §4.3, §10 item 34).</summary>
+    /// <summary>A live broadcast: the values real WMS live headers carry (docs/protocol/asf.md#s4.3, docs/protocol/interop.md#s10.34).</summary>
     public sealed record Broadcast : AsfDataLayout;
 
     /// <summary>A finished file of <paramref name="PacketCount"/> packets, with its index size and durations.</summary>
@@ -23,7 +23,7 @@ public abstract record AsfDataLayout
 /// </summary>
 public static class AsfHeaderWriter
 {
-    /// <summary>File Properties flag bit 3: present in every real live header, meaning undocumented: copy it (§11.18).</summary>
+    /// <summary>File Properties flag bit 3: present in every real live header, meaning undocumented: copy it (docs/protocol/interop.md#s11.18).</summary>
     private const uint LiveReservedFlag = 0x08;
 
     public static byte[] Write(AsfHeader source, AsfStreamSet keep, AsfDataLayout layout)
@@ -76,7 +76,7 @@ public static class AsfHeaderWriter
             switch (layout)
             {
                 case AsfDataLayout.Broadcast:
-                    // Flags 0x09, packets 0xFFFFFFFF, durations 0, file size = header + 50 (§4.3).
+                    // Flags 0x09, packets 0xFFFFFFFF, durations 0, file size = header + 50 (docs/protocol/asf.md#s4.3).
                     BinaryPrimitives.WriteUInt64LittleEndian(f[Objects.FileProperties.FileSizeOffset..], (ulong)headerSize + AsfDataObjectHeader.Size);
                     BinaryPrimitives.WriteUInt64LittleEndian(f[Objects.FileProperties.DataPacketsCountOffset..], 0xFFFF_FFFF);
                     BinaryPrimitives.WriteUInt64LittleEndian(f[Objects.FileProperties.PlayDurationOffset..], 0);

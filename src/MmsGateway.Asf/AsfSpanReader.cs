@@ -46,7 +46,7 @@ internal ref struct AsfSpanReader
     public ReadOnlySpan<byte> ReadBytes(int count, string field) => Take(count, field);
     public void Skip(int count, string field) => Take(count, field);
 
-    /// <summary>A UTF-16LE string of <paramref name="byteLength"/> bytes, cut at the first NUL (protocol.md §0).</summary>
+    /// <summary>A UTF-16LE string of <paramref name="byteLength"/> bytes, cut at the first NUL (docs/protocol/conventions.md#s0).</summary>
     public string ReadUtf16(int byteLength, string field) => DecodeUtf16(Take(byteLength, field));
 
     public static string DecodeUtf16(ReadOnlySpan<byte> bytes)

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace MmsGateway.Asf;
 
 /// <summary>
-/// A set of ASF stream numbers (1..127, protocol.md §4.4) as a 128-bit mask: cheap to copy and test on the
+/// A set of ASF stream numbers (1..127, docs/protocol/asf.md#s4.4) as a 128-bit mask: cheap to copy and test on the
 /// per-payload hot path.
 /// </summary>
 public readonly record struct AsfStreamSet(UInt128 Mask)

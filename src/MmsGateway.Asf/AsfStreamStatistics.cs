@@ -14,7 +14,7 @@ public sealed class StreamCounters
 
 /// <summary>
 /// Measures per-stream bitrates from data packets, for files whose header declares none (ffmpeg's ASF muxer
-/// writes no Stream Bitrate Properties, design.md "Test media"). Pure: feed packets, read the counters.
+/// writes no Stream Bitrate Properties, docs/design.md#test-media). Pure: feed packets, read the counters.
 /// </summary>
 public sealed class AsfStreamStatistics(int packetSize)
 {

@@ -1,11 +1,11 @@
 namespace MmsGateway.Mms;
 
-/// <summary>AFFlags values and special LocationIds of the data packet preheader (protocol.md §1.3, §2.5).</summary>
+/// <summary>AFFlags values and special LocationIds of the data packet preheader (docs/protocol/mmst.md#s1.3, docs/protocol/mmsh.md#s2.5).</summary>
 public static class MmsDataPacketFlags
 {
     /// <summary>
     /// A header piece that is not the last. MS-MMSP uses it on every non-final piece and ffmpeg keeps collecting
-    /// header pieces only while it sees this value, so a server sends it on all but the last piece (protocol.md §1.3).
+    /// header pieces only while it sees this value, so a server sends it on all but the last piece (docs/protocol/mmst.md#s1.3).
     /// </summary>
     public const byte HeaderPieceMore = 0x04;
 
@@ -18,10 +18,10 @@ public static class MmsDataPacketFlags
     /// <summary>The last (or only) header piece: what a server writes at the end of every header.</summary>
     public const byte HeaderPieceFinal = 0x0C;
 
-    /// <summary>AFFlags of MMSU packet-pair datagrams (protocol.md §1.8).</summary>
+    /// <summary>AFFlags of MMSU packet-pair datagrams (docs/protocol/mmsu.md#s1.8).</summary>
     public const byte PacketPair = 0x10;
 
-    /// <summary>Incarnation byte of packet-pair packets and of header pieces after a playlist switch (§1.6.4).</summary>
+    /// <summary>Incarnation byte of packet-pair packets and of header pieces after a playlist switch (docs/protocol/mmst.md#s1.6.4).</summary>
     public const byte ServerIncarnation = 0xFF;
 
     public const uint PacketPairFirstLocationId = 0xF0F0F000;
@@ -30,7 +30,7 @@ public static class MmsDataPacketFlags
 
     /// <summary>
     /// True when a header piece with these flags ends the header. Both MS-MMSP (0x0C) and MS-WMSP (0x08 / 0x0C)
-    /// conventions are accepted, as libmms does (protocol.md §1.3).
+    /// conventions are accepted, as libmms does (docs/protocol/mmst.md#s1.3).
     /// </summary>
     public static bool IsFinalHeaderPiece(byte afFlags) => afFlags is HeaderPieceLast or HeaderPieceFinal;
 }

@@ -3,9 +3,9 @@ using System.Buffers.Binary;
 namespace MmsGateway.Mms;
 
 /// <summary>
-/// The 8-byte preheader in front of every MMS data packet: raw on the MMST control connection (protocol.md §1.3,
-/// MS-MMSP 2.2.2) and after the 4-byte <c>$H</c>/<c>$D</c>/<c>$M</c> framing header over HTTP (protocol.md §2.5,
-/// MS-WMSP 2.2.3.1.2). One layout for both transports, so one server core can feed both (protocol.md §3.3).
+/// The 8-byte preheader in front of every MMS data packet: raw on the MMST control connection (docs/protocol/mmst.md#s1.3,
+/// MS-MMSP 2.2.2) and after the 4-byte <c>$H</c>/<c>$D</c>/<c>$M</c> framing header over HTTP (docs/protocol/mmsh.md#s2.5,
+/// MS-WMSP 2.2.3.1.2). One layout for both transports, so one server core can feed both (docs/protocol/servers.md#s3.3).
 /// </summary>
 /// <param name="LocationId">Header piece index, ASF data packet index, or 0xF0F0F000/1 for packet-pair.</param>
 /// <param name="PlayIncarnation">Low 8 bits of the incarnation of the request that caused this data.</param>

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace MmsGateway.Origin;
 
-/// <summary>Settings of the MMS origin server (<c>origin</c> verb, design.md).</summary>
+/// <summary>Settings of the MMS origin server (<c>origin</c> verb, docs/design.md).</summary>
 public sealed class OriginOptions
 {
     /// <summary>Folder whose ASF files (.asf, .wmv, .wma) are served on demand, by their path below it.</summary>
@@ -39,10 +39,10 @@ public sealed class OriginOptions
     /// <summary>Names answered with an MMS redirect to another URL.</summary>
     public IReadOnlyDictionary<string, string> Redirects { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>A session that sends nothing for this long is dropped (protocol.md §3.1 item 12).</summary>
+    /// <summary>A session that sends nothing for this long is dropped (docs/protocol/servers.md#s3.1.12).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>How often an idle MMST control channel is pinged (§1.5.10: 30 s).</summary>
+    /// <summary>How often an idle MMST control channel is pinged (docs/protocol/mmst.md#s1.5.10: 30 s).</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

@@ -133,7 +133,7 @@ internal static class PlainRoutes
         {
             var host = (request.Headers["Host"] ?? "127.0.0.1").Split(':')[0];
             var unicast = string.Create(CultureInfo.InvariantCulture, $"mms://{host}:{context.MmstPort}/{request.Path.TrimStart('/')[..^4]}");
-            // [MS-MSB] fixes no MIME type for station files (§11.17); this is what WMS used.
+            // [MS-MSB] fixes no MIME type for station files (docs/protocol/interop.md#s11.17); this is what WMS used.
             await connection.WriteResponseAsync(200, "OK", "application/x-netshow-channel", station.StationFile(unicast), ct).ConfigureAwait(false);
             return true;
         }

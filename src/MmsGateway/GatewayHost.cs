@@ -6,7 +6,7 @@ using MmsGateway.Streams;
 
 namespace MmsGateway;
 
-/// <summary>Builds the ASP.NET Core application: the gateway's HTTP surface (design.md, "HTTP").</summary>
+/// <summary>Builds the ASP.NET Core application: the gateway's HTTP surface (docs/design.md#http).</summary>
 public static class GatewayHost
 {
     public static WebApplication Build(string[] args)
@@ -16,7 +16,7 @@ public static class GatewayHost
         var demo = DemoOrigin.StartIfNeeded(builder);
         LimitSocketSendBuffers(builder);
 
-        builder.AddGatewaySecurity(); // Gateway:Security: upstream policy, signed URLs, API key, limits (issue 9)
+        builder.AddGatewaySecurity(); // Gateway:Security: upstream policy, signed URLs, API key, limits
         builder.Services.AddGatewayObservability(builder.Configuration);
         builder.Services.AddOptions<GatewayOptions>()
             .Bind(builder.Configuration.GetSection(GatewayOptions.Section))
@@ -30,7 +30,7 @@ public static class GatewayHost
         builder.Services.AddSingleton<StreamRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamRegistry>());
         builder.Services.AddSingleton<ClusterDestinationResolver>();
-        builder.Services.AddHls(builder.Configuration); // HLS: ffmpeg per rendition, in-memory segmenter (issue 6)
+        builder.Services.AddHls(builder.Configuration); // HLS: ffmpeg per rendition, in-memory segmenter
         // YARP: plain HTTP routes (legacy pages, ASX files, an origin's MMSH port) and the clusters streams can name.
         builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
 

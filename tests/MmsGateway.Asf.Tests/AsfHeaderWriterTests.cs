@@ -50,7 +50,7 @@ public class AsfHeaderWriterTests
         Assert.Equal(0ul, fp.PlayDuration);
         Assert.Equal((ulong)bytes.Length, fp.FileSize);
         Assert.True(AsfDataObjectHeader.TryRead(bytes.AsSpan(written.Raw.Length), 0, out var data));
-        Assert.Equal(50ul, data.ObjectSize); // never 0: libmms spins on a zero size (§4.1)
+        Assert.Equal(50ul, data.ObjectSize); // never 0: libmms spins on a zero size (docs/protocol/asf.md#s4.1)
         Assert.Equal(0ul, data.TotalDataPackets);
     }
 

@@ -138,7 +138,7 @@ public class AsfMutationTests
     {
         Span<byte> packet = stackalloc byte[packetSize];
         if (received.Length < packetSize)
-            AsfPacketWriter.Repad(received, packetSize, packet); // a server stripped the padding (§4.9)
+            AsfPacketWriter.Repad(received, packetSize, packet); // a server stripped the padding (docs/protocol/asf.md#s4.9)
         else
             received.CopyTo(packet);
         Span<AsfPayload> payloads = stackalloc AsfPayload[AsfPacketParser.MaxPayloads];

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace MmsGateway.Mms.Tests;
 
-/// <summary>Turns the hex dumps of protocol.md (with or without "0000:" offsets) into bytes.</summary>
+/// <summary>Turns the hex dumps of docs/protocol/README.md (with or without "0000:" offsets) into bytes.</summary>
 internal static class Hex
 {
     public static byte[] Parse(string dump)

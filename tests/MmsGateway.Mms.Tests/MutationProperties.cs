@@ -326,7 +326,7 @@ public class MutationProperties
             MmstMessageId.ReportStreamChange => ReportStreamChangeMessage.Read(body),
             MmstMessageId.ReportStreamSwitch => ReportStreamSwitchMessage.Read(body),
             MmstMessageId.ReportRedirect => ReportRedirectMessage.Read(body),
-            _ => (object?)null, // unknown MIDs are ignored (protocol.md §3.1 item 13)
+            _ => (object?)null, // unknown MIDs are ignored (docs/protocol/servers.md#s3.1.13)
         };
     }
 }

@@ -25,7 +25,7 @@ public sealed class OriginBehaviourTests(OriginHarness origin) : IClassFixture<O
         {
             if (type != MmshChunkType.Data) continue;
             // Packets go out full size, except that a packet rebuilt by stream selection leaves its padding off the wire,
-            // only in the multiple-payload form where a client's zero fill is never read as data (§4.9).
+            // only in the multiple-payload form where a client's zero fill is never read as data (docs/protocol/asf.md#s4.9).
             Assert.InRange(payload.Length, 1, packetSize);
             var packet = new byte[packetSize];
             AsfPacketWriter.Repad(payload, packetSize, packet);

@@ -40,6 +40,6 @@ public sealed class OriginHarness : IAsyncLifetime
     public string Mmst(string path) => string.Create(CultureInfo.InvariantCulture, $"mmst://127.0.0.1:{Server.MmstPort}/{path}");
     public string Mmsh(string path) => string.Create(CultureInfo.InvariantCulture, $"mmsh://127.0.0.1:{Server.HttpPort}/{path}");
 
-    /// <summary>libmms (MediaInfo) tries MMSH then MMST on the port of an mms:// URL (protocol.md §12).</summary>
+    /// <summary>libmms (MediaInfo) tries MMSH then MMST on the port of an mms:// URL (docs/protocol/interop.md#s12).</summary>
     public string Mms(int port, string path) => string.Create(CultureInfo.InvariantCulture, $"mms://127.0.0.1:{port}/{path}");
 }

@@ -4,7 +4,7 @@ using MmsGateway.Testing;
 namespace MmsGateway.Origin.Tests;
 
 /// <summary>
-/// The origin against clients we did not write (issue 3, "Must show"): ffmpeg's mmst:// and mmsh:// readers, VLC,
+/// The origin against clients we did not write (interoperability with peers we did not write): ffmpeg's mmst:// and mmsh:// readers, VLC,
 /// and MediaInfo through libmms.
 /// </summary>
 public sealed class PeerInteropTests(OriginHarness origin) : IClassFixture<OriginHarness>
@@ -15,7 +15,7 @@ public sealed class PeerInteropTests(OriginHarness origin) : IClassFixture<Origi
     private static async Task AssertFfmpegReadsTenSecondsAsync(string url, int expectedStreams)
     {
         var output = TempOutput();
-        // -t bounds the read: ffmpeg 5.1 never ends a live MMST stream by itself (protocol.md §10.33).
+        // -t bounds the read: ffmpeg 5.1 never ends a live MMST stream by itself (docs/protocol/interop.md#s10.33).
         var read = await ToolRunner.RunAsync("ffmpeg", ["-nostdin", "-v", "error", "-y", "-i", url, "-t", "10", "-map", "0", "-c", "copy", "-f", "asf", output], TimeSpan.FromSeconds(60));
         Assert.True(read.ExitCode == 0 && !read.TimedOut, $"{url}: {read}");
         Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(output));

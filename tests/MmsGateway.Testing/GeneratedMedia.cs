@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace MmsGateway.Testing;
 
 /// <summary>
-/// Media made at test time with ffmpeg from lavfi sources (design.md, "Test media"), cached per test run in a
+/// Media made at test time with ffmpeg from lavfi sources (docs/design.md#test-media), cached per test run in a
 /// temporary folder so several tests can share one encode.
 /// </summary>
 public static class GeneratedMedia

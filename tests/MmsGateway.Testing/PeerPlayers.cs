@@ -16,7 +16,7 @@ public static class PeerPlayers
 
     /// <summary>
     /// Lets VLC remux <paramref name="url"/> into an ASF file for <paramref name="wallSeconds"/> of wall-clock time
-    /// (stopped with SIGINT, since its run-time option counts stream time, protocol.md §12), or until it exits by
+    /// (stopped with SIGINT, since its run-time option counts stream time, docs/protocol/interop.md#s12), or until it exits by
     /// itself with <c>--play-and-exit</c>. Returns the output path and VLC's result.
     /// </summary>
     public static async Task<(string Output, ToolResult Result)> VlcRecordAsync(string url, int wallSeconds)

@@ -6,7 +6,7 @@ using MmsGateway.Asf;
 namespace MmsGateway.Testing;
 
 /// <summary>
-/// Builds ASF headers byte by byte from the layouts of protocol.md §4, for objects that no file at hand carries
+/// Builds ASF headers byte by byte from the layouts of docs/protocol/asf.md#s4, for objects that no file at hand carries
 /// together (ffmpeg writes no bitrate or mutual-exclusion objects; the shared media has no DRM header).
 /// </summary>
 public static class TestHeaders

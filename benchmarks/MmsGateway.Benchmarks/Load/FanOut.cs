@@ -4,7 +4,7 @@ using System.Globalization;
 namespace MmsGateway.Benchmarks.Load;
 
 /// <summary>
-/// Fan-out (issue 10): one live stream, N viewers, the gateway against VLC's MMSH server in the same run. Our origin
+/// Fan-out (target: at least twice VLC's bytes per CPU-second, at most 64 KB RSS per viewer): one live stream, N viewers, the gateway against VLC's MMSH server in the same run. Our origin
 /// loops the file as a live channel; each server under test is started fresh for each N, reads the origin's MMSH
 /// URL, and serves N viewers of this process. Over a steady window it reports bytes delivered per CPU-second of
 /// the server process (utime+stime from /proc), its RSS growth per viewer (from none once the server's RSS serving

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace MmsGateway.Benchmarks.Load;
 
 /// <summary>
-/// Soak (issue 9): the origin and the gateway as separate processes, a few hundred viewers for ten minutes, the
+/// Soak (no growth of memory, descriptors or threads over time): the origin and the gateway as separate processes, a few hundred viewers for ten minutes, the
 /// origin killed and restarted on the same ports every minute. Every 10 s it samples the gateway's RSS, open file
 /// descriptors (<c>/proc/PID/fd</c>) and threads, and at the end reports the samples and each one's least-squares
 /// slope after the warm-up, per minute: a leak shows as a steady positive slope. Viewers the gateway ends

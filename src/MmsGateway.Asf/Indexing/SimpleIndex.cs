@@ -6,7 +6,7 @@ namespace MmsGateway.Asf.Indexing;
 public readonly record struct SimpleIndexEntry(uint PacketNumber, ushort PacketCount);
 
 /// <summary>
-/// Simple Index Object (protocol.md §4.10): entry <c>i</c> covers presentation time <c>i × interval</c> on the
+/// Simple Index Object (docs/protocol/asf.md#s4.10): entry <c>i</c> covers presentation time <c>i × interval</c> on the
 /// payload timeline, which includes the preroll.
 /// </summary>
 public sealed class SimpleIndex

@@ -11,16 +11,16 @@ public enum CodecKind
     Audio,
 }
 
-/// <summary>A Codec List entry (§4.7).</summary>
+/// <summary>A Codec List entry (docs/protocol/asf.md#s4.7).</summary>
 public sealed record CodecEntry(CodecKind Kind, string Name, string Description, ReadOnlyMemory<byte> Information);
 
-/// <summary>Content Description (§4.7): the five classic strings.</summary>
+/// <summary>Content Description (docs/protocol/asf.md#s4.7): the five classic strings.</summary>
 public sealed record ContentDescription(string Title, string Author, string Copyright, string Description, string Rating);
 
-/// <summary>An Extended Content Description attribute, with its value rendered as text (§4.7).</summary>
+/// <summary>An Extended Content Description attribute, with its value rendered as text (docs/protocol/asf.md#s4.7).</summary>
 public sealed record ContentDescriptor(string Name, ushort ValueType, string Value);
 
-/// <summary>A Script Command (§4.7): WMS uses these for URL flips and caption text.</summary>
+/// <summary>A Script Command (docs/protocol/asf.md#s4.7): WMS uses these for URL flips and caption text.</summary>
 public sealed record ScriptCommand(uint PresentationTimeMs, string Type, string Command);
 
 /// <summary>A Marker (navigation point) from the Marker object.</summary>
@@ -38,7 +38,7 @@ public enum AsfProtection
     EncryptedStream = 16,
 }
 
-/// <summary>What the Content Encryption object says about DRM v1 protection (§4.2).</summary>
+/// <summary>What the Content Encryption object says about DRM v1 protection (docs/protocol/asf.md#s4.2).</summary>
 public sealed record ContentEncryptionInfo(string ProtectionType, string KeyId, string LicenseUrl);
 
 internal static class DescriptionReaders

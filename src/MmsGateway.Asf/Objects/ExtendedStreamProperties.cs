@@ -1,6 +1,6 @@
 namespace MmsGateway.Asf.Objects;
 
-/// <summary>A payload extension system declared for a stream; its data rides in each payload's replicated data (§4.6).</summary>
+/// <summary>A payload extension system declared for a stream; its data rides in each payload's replicated data (docs/protocol/asf.md#s4.6).</summary>
 public sealed record PayloadExtensionSystem(Guid Id, ushort DataSize, ReadOnlyMemory<byte> Info)
 {
     /// <summary>0xFFFF: the data is variable-sized and prefixed by a u16 length in each payload.</summary>
@@ -9,7 +9,7 @@ public sealed record PayloadExtensionSystem(Guid Id, ushort DataSize, ReadOnlyMe
 
 public sealed record StreamName(ushort LanguageIndex, string Name);
 
-/// <summary>Extended Stream Properties Object, inside the Header Extension (protocol.md §4.6).</summary>
+/// <summary>Extended Stream Properties Object, inside the Header Extension (docs/protocol/asf.md#s4.6).</summary>
 public sealed class ExtendedStreamProperties
 {
     public const int FixedSize = 88;

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace MmsGateway.Asf.Objects;
 
-/// <summary>File Properties Object (protocol.md §4.3). Times in 100-ns ticks unless named *Ms.</summary>
+/// <summary>File Properties Object (docs/protocol/asf.md#s4.3). Times in 100-ns ticks unless named *Ms.</summary>
 public sealed record FileProperties(
     Guid FileId,
     ulong FileSize,
@@ -33,11 +33,11 @@ public sealed record FileProperties(
 
     /// <summary>
     /// The fixed size of every data packet. ASF requires minimum == maximum; ffmpeg's MMS code reads the maximum,
-    /// vlc and libmms the minimum (§4.3), so a file where they differ cannot be streamed.
+    /// vlc and libmms the minimum (docs/protocol/asf.md#s4.3), so a file where they differ cannot be streamed.
     /// </summary>
     public int PacketSize => (int)MaximumDataPacketSize;
 
-    /// <summary>Content duration: Play Duration includes the preroll (§4.3). Null for broadcasts, where it is invalid.</summary>
+    /// <summary>Content duration: Play Duration includes the preroll (docs/protocol/asf.md#s4.3). Null for broadcasts, where it is invalid.</summary>
     public TimeSpan? Duration
     {
         get
@@ -60,7 +60,7 @@ public sealed record FileProperties(
         if (props.MinimumDataPacketSize != props.MaximumDataPacketSize)
             throw new AsfFormatException("File Properties", offset + 92,
                 $"variable packet size ({props.MinimumDataPacketSize}..{props.MaximumDataPacketSize}) cannot be streamed");
-        // 65 535 is the largest MMS data packet (preheader u16); ffmpeg rejects more than 65 536 (§4.3).
+        // 65 535 is the largest MMS data packet (preheader u16); ffmpeg rejects more than 65 536 (docs/protocol/asf.md#s4.3).
         if (props.MaximumDataPacketSize is < 16 or > 65_527)
             throw new AsfFormatException("File Properties", offset + 96,
                 $"packet size {props.MaximumDataPacketSize} is outside 16..65527");

@@ -14,7 +14,7 @@ public enum AsfStreamType
     Binary,
 }
 
-/// <summary>WAVEFORMATEX from an audio stream's type-specific data (protocol.md §4.4).</summary>
+/// <summary>WAVEFORMATEX from an audio stream's type-specific data (docs/protocol/asf.md#s4.4).</summary>
 public sealed record AudioFormat(
     ushort FormatTag, ushort Channels, uint SamplesPerSecond, uint AverageBytesPerSecond, ushort BlockAlign,
     ushort BitsPerSample, ReadOnlyMemory<byte> CodecData)
@@ -54,7 +54,7 @@ public sealed record AudioFormat(
     }
 }
 
-/// <summary>Video type-specific data with its BITMAPINFOHEADER (protocol.md §4.4).</summary>
+/// <summary>Video type-specific data with its BITMAPINFOHEADER (docs/protocol/asf.md#s4.4).</summary>
 public sealed record VideoFormat(uint Width, uint Height, uint FourCc, ushort BitCount, ReadOnlyMemory<byte> CodecData)
 {
     public string FourCcText => string.Create(4, FourCc, static (span, cc) =>
@@ -104,7 +104,7 @@ public sealed record VideoFormat(uint Width, uint Height, uint FourCc, ushort Bi
 }
 
 /// <summary>
-/// Stream Properties Object (protocol.md §4.4), top-level or embedded in an Extended Stream Properties object.
+/// Stream Properties Object (docs/protocol/asf.md#s4.4), top-level or embedded in an Extended Stream Properties object.
 /// </summary>
 public sealed class StreamProperties
 {
@@ -118,7 +118,7 @@ public sealed class StreamProperties
     public required ReadOnlyMemory<byte> TypeSpecificData { get; init; }
     public required ReadOnlyMemory<byte> ErrorCorrectionData { get; init; }
 
-    /// <summary>True when the stream was declared only inside an Extended Stream Properties object (§4.6).</summary>
+    /// <summary>True when the stream was declared only inside an Extended Stream Properties object (docs/protocol/asf.md#s4.6).</summary>
     public bool IsEmbedded { get; init; }
 
     public AudioFormat? Audio { get; init; }
@@ -134,7 +134,7 @@ public sealed class StreamProperties
         : StreamTypeGuid == AsfGuids.BinaryMedia ? AsfStreamType.Binary
         : AsfStreamType.Unknown;
 
-    /// <summary>Audio Spread error correction with a span above 1 interleaves audio across packets (§4.4).</summary>
+    /// <summary>Audio Spread error correction with a span above 1 interleaves audio across packets (docs/protocol/asf.md#s4.4).</summary>
     public int AudioSpreadSpan =>
         ErrorCorrectionType == AsfGuids.AudioSpread && ErrorCorrectionData.Length > 0 ? ErrorCorrectionData.Span[0] : 1;
 

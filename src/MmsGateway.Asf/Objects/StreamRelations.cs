@@ -1,6 +1,6 @@
 namespace MmsGateway.Asf.Objects;
 
-/// <summary>One record of the Stream Bitrate Properties object (§4.7): a stream's average bitrate in bps.</summary>
+/// <summary>One record of the Stream Bitrate Properties object (docs/protocol/asf.md#s4.7): a stream's average bitrate in bps.</summary>
 public sealed record StreamBitrate(int StreamNumber, uint AverageBitrate);
 
 public enum MutualExclusionKind
@@ -12,17 +12,17 @@ public enum MutualExclusionKind
 
 /// <summary>
 /// Bitrate Mutual Exclusion (top level) or Advanced Mutual Exclusion (header extension): exactly one of
-/// <see cref="StreamNumbers"/> may be played at a time (§4.7, §4.11).
+/// <see cref="StreamNumbers"/> may be played at a time (docs/protocol/asf.md#s4.7, docs/protocol/asf.md#s4.11).
 /// </summary>
 public sealed record MutualExclusion(MutualExclusionKind Kind, IReadOnlyList<int> StreamNumbers, bool IsAdvanced);
 
-/// <summary>Group Mutual Exclusion: exactly one group of streams is played (§4.7).</summary>
+/// <summary>Group Mutual Exclusion: exactly one group of streams is played (docs/protocol/asf.md#s4.7).</summary>
 public sealed record GroupMutualExclusion(MutualExclusionKind Kind, IReadOnlyList<IReadOnlyList<int>> Groups);
 
-/// <summary>A Stream Prioritization record, in descending priority; mandatory streams are never dropped (§4.7).</summary>
+/// <summary>A Stream Prioritization record, in descending priority; mandatory streams are never dropped (docs/protocol/asf.md#s4.7).</summary>
 public sealed record StreamPriority(int StreamNumber, bool IsMandatory);
 
-/// <summary>Bandwidth Sharing: the listed streams together never exceed <see cref="DataBitrate"/> (§4.7).</summary>
+/// <summary>Bandwidth Sharing: the listed streams together never exceed <see cref="DataBitrate"/> (docs/protocol/asf.md#s4.7).</summary>
 public sealed record BandwidthSharing(bool IsExclusive, uint DataBitrate, uint BufferSizeMs, IReadOnlyList<int> StreamNumbers);
 
 internal static class StreamRelationReaders

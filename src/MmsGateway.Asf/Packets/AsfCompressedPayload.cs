@@ -1,7 +1,7 @@
 namespace MmsGateway.Asf.Packets;
 
 /// <summary>
-/// Enumerates the sub-payloads of a compressed payload (replicated data length 1, protocol.md §4.8): a run of
+/// Enumerates the sub-payloads of a compressed payload (replicated data length 1, docs/protocol/asf.md#s4.8): a run of
 /// <c>length u8 + data</c>, each a whole media object, object <c>i</c> at <c>PT + i·delta</c> ms. A length that
 /// overruns the payload ends in <see cref="AsfFormatException"/>.
 /// </summary>

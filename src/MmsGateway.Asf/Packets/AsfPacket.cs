@@ -1,7 +1,7 @@
 namespace MmsGateway.Asf.Packets;
 
 /// <summary>
-/// The parsed header of one ASF data packet (protocol.md §4.8): where each field sits, so a filter can rebuild
+/// The parsed header of one ASF data packet (docs/protocol/asf.md#s4.8): where each field sits, so a filter can rebuild
 /// the packet and a re-padder can patch lengths in place. Offsets are from the start of the packet.
 /// </summary>
 public readonly struct AsfPacket
@@ -52,7 +52,7 @@ public readonly struct AsfPacket
 }
 
 /// <summary>
-/// One payload (protocol.md §4.8): a fragment of a media object of one stream. <see cref="Start"/>..<see cref="End"/>
+/// One payload (docs/protocol/asf.md#s4.8): a fragment of a media object of one stream. <see cref="Start"/>..<see cref="End"/>
 /// spans the whole payload including its own header fields, so a filter can copy it verbatim.
 /// </summary>
 public readonly struct AsfPayload
@@ -73,7 +73,7 @@ public readonly struct AsfPayload
     /// <summary>Size of the whole media object (replicated data), 0 when not carried.</summary>
     public uint MediaObjectSize { get; init; }
 
-    /// <summary>Presentation time in ms, including the preroll (§4.8).</summary>
+    /// <summary>Presentation time in ms, including the preroll (docs/protocol/asf.md#s4.8).</summary>
     public uint PresentationTime { get; init; }
 
     /// <summary>Compressed payload (replicated data length 1): the data is a run of <c>length u8 + object</c> sub-payloads.</summary>

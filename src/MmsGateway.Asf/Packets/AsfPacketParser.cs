@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace MmsGateway.Asf.Packets;
 
 /// <summary>
-/// Parses ASF data packets (protocol.md §4.8) without allocating: the payload descriptors go into a span the caller
+/// Parses ASF data packets (docs/protocol/asf.md#s4.8) without allocating: the payload descriptors go into a span the caller
 /// provides (a packet has at most 63 payloads, the 6-bit count of the Payload Flags byte). Malformed packets
 /// end in <see cref="AsfFormatException"/>; nothing is read outside the packet.
 /// </summary>
@@ -40,7 +40,7 @@ public static class AsfPacketParser
 
     /// <summary>
     /// Parses only the packet-level fields (EC data, length types, lengths, send time and duration). Works on a
-    /// packet that arrived short (padding stripped by the server, §4.9) as long as the header itself is complete.
+    /// packet that arrived short (padding stripped by the server, docs/protocol/asf.md#s4.9) as long as the header itself is complete.
     /// </summary>
     public static AsfPacket ParseHeader(ReadOnlySpan<byte> packet, int packetSize, long packetOffset = 0)
     {
@@ -50,7 +50,7 @@ public static class AsfPacketParser
         var errorCorrectionLength = 0;
         if ((packet[0] & 0x80) != 0)
         {
-            // Error correction present: bits 0-3 data length, bits 5-6 length type (must be 00) (§4.8).
+            // Error correction present: bits 0-3 data length, bits 5-6 length type (must be 00) (docs/protocol/asf.md#s4.8).
             if ((packet[0] & 0x60) != 0) throw Error(packetOffset, 0, $"error correction length type in 0x{packet[0]:X2} is not 00");
             errorCorrectionLength = 1 + (packet[0] & 0x0F);
             position = errorCorrectionLength;
@@ -137,7 +137,7 @@ public static class AsfPacketParser
         }
         else if (compressed)
         {
-            // Compressed payload: the offset field carries the presentation time, the byte is the delta (§4.8).
+            // Compressed payload: the offset field carries the presentation time, the byte is the delta (docs/protocol/asf.md#s4.8).
             presentationTime = offsetIntoObject;
             timeDelta = packet[position];
         }

@@ -4,7 +4,7 @@ namespace MmsGateway.Asf.Packets;
 
 /// <summary>
 /// Shifts every time stamp of a data packet by a fixed amount, in place: the send time and each payload's
-/// presentation time (in the replicated data, or in the offset field of a compressed payload, §4.8). A looping
+/// presentation time (in the replicated data, or in the offset field of a compressed payload, docs/protocol/asf.md#s4.8). A looping
 /// live source uses it so that each pass continues the timeline of the previous one, as real broadcasts do.
 /// </summary>
 public static class AsfPacketRetimer

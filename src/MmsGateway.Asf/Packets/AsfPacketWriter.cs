@@ -11,13 +11,13 @@ public enum AsfPacketFilterResult
     /// <summary>Some payloads were removed: the output holds a rebuilt, full-size packet.</summary>
     Rebuilt,
 
-    /// <summary>No payload is kept: skip the packet (LocationIds may jump; clients accept that, §5.2).</summary>
+    /// <summary>No payload is kept: skip the packet (LocationIds may jump; clients accept that, docs/protocol/selection.md#s5.2).</summary>
     Empty,
 }
 
 /// <summary>
-/// Writes ASF data packets: removes payloads of unselected streams (protocol.md §5.2) and re-pads packets that
-/// arrived short (§4.9). Output packets are always exactly the header's packet size, because every client
+/// Writes ASF data packets: removes payloads of unselected streams (docs/protocol/selection.md#s5.2) and re-pads packets that
+/// arrived short (docs/protocol/asf.md#s4.9). Output packets are always exactly the header's packet size, because every client
 /// zero-fills and forgets the received length, which corrupts a short single-payload packet.
 /// </summary>
 public static class AsfPacketWriter
@@ -25,7 +25,7 @@ public static class AsfPacketWriter
     /// <summary>
     /// Keeps the payloads of <paramref name="streams"/>; for streams also in <paramref name="keyFramesOnly"/> only
     /// key-frame payloads (thinning level 1, MS-MMSP 2.2.4.28.1). Audio payloads never carry the key bit
-    /// (§4.8), so callers put only video streams in <paramref name="keyFramesOnly"/>.
+    /// (docs/protocol/asf.md#s4.8), so callers put only video streams in <paramref name="keyFramesOnly"/>.
     /// </summary>
     public static AsfPacketFilterResult Filter(
         ReadOnlySpan<byte> packet, int packetSize, AsfStreamSet streams, AsfStreamSet keyFramesOnly, Span<byte> output)
@@ -54,7 +54,7 @@ public static class AsfPacketWriter
 
         // Only a multiple-payload packet can lose some payloads but not all. The survivors stay in
         // multiple-payload form (explicit payload lengths), Padding Length becomes a WORD, and the packet keeps
-        // its full size (§5.2: the form verified with vlc and libmms).
+        // its full size (docs/protocol/selection.md#s5.2: the form verified with vlc and libmms).
         var o = output[..packetSize];
         var position = header.ErrorCorrectionLength;
         packet[..position].CopyTo(o);
@@ -91,7 +91,7 @@ public static class AsfPacketWriter
 
     /// <summary>
     /// Restores a packet that arrived shorter than <paramref name="packetSize"/> (a server stripped its padding,
-    /// MS-MMSP 2.2.2 / MS-WMSP 2.2.3.3) to full size, so that it parses as it was sent (§4.9): the missing bytes are
+    /// MS-MMSP 2.2.2 / MS-WMSP 2.2.3.3) to full size, so that it parses as it was sent (docs/protocol/asf.md#s4.9): the missing bytes are
     /// counted as padding, widening or inserting the Padding Length field when needed. Returns
     /// <paramref name="packetSize"/>, the bytes written to <paramref name="output"/>.
     /// </summary>
@@ -129,7 +129,7 @@ public static class AsfPacketWriter
         }
 
         // Single payload without Packet Length: its data runs to packetSize - padding, so the missing bytes must
-        // become padding or the zero fill turns into payload data (ffmpeg then drops the frame, §4.9).
+        // become padding or the zero fill turns into payload data (ffmpeg then drops the frame, docs/protocol/asf.md#s4.9).
         if (header.PaddingLengthFieldOffset >= 0 && Fits(header.PaddingLength + missing, paddingWidth))
         {
             received.CopyTo(o);

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace MmsGateway.Asf.Packets;
 
 /// <summary>
-/// Packs payloads taken from several packets into new full-size packets (protocol.md §4.8, §4.9). Thinning a stream
+/// Packs payloads taken from several packets into new full-size packets (docs/protocol/asf.md#s4.8, docs/protocol/asf.md#s4.9). Thinning a stream
 /// out of an interleaved file empties few packets — nearly every packet also carries some audio — so a viewer thinned
 /// for a slow link would still get full packets of padding. Re-packing the surviving payloads makes thinning save the
 /// bytes it is meant to save. Every payload is rewritten in one uniform multiple-payload form (stream number, media
@@ -59,7 +59,7 @@ public sealed class AsfPayloadPacker
         var o = _packet.AsSpan(_position, size);
         o[0] = (byte)(payload.StreamNumber | (payload.IsKeyFrame ? 0x80 : 0));
         o[1] = (byte)payload.MediaObjectNumber;
-        // A compressed payload keeps its presentation time in the offset field (§4.8).
+        // A compressed payload keeps its presentation time in the offset field (docs/protocol/asf.md#s4.8).
         BinaryPrimitives.WriteUInt32LittleEndian(o[2..], payload.IsCompressed ? payload.PresentationTime : payload.OffsetIntoMediaObject);
         o[6] = (byte)payload.ReplicatedDataLength;
         packet.Slice(payload.ReplicatedDataOffset, payload.ReplicatedDataLength).CopyTo(o[7..]);
@@ -77,7 +77,7 @@ public sealed class AsfPayloadPacker
         if (_count == 0) throw new InvalidOperationException("No payload is waiting.");
         var o = output[..PacketSize];
         var head = _packet.AsSpan(0, PacketHeaderSize);
-        head[0] = 0x82; // error correction present, 2 bytes of EC data (§4.9)
+        head[0] = 0x82; // error correction present, 2 bytes of EC data (docs/protocol/asf.md#s4.9)
         head[1] = 0;
         head[2] = 0;
         head[3] = 0x01 | (2 << 3); // multiple payloads, padding length as a word, no packet length, no sequence

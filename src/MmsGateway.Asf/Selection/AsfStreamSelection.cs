@@ -15,7 +15,7 @@ public enum ThinningLevel
 }
 
 /// <summary>
-/// Which streams flow and at what thinning level, applied packet by packet (protocol.md §5.2). A stream that is
+/// Which streams flow and at what thinning level, applied packet by packet (docs/protocol/selection.md#s5.2). A stream that is
 /// switched on starts at a payload that begins a key frame (any object start for audio), so a decoder never sees
 /// a frame without its reference; a stream being replaced keeps flowing until its replacement has started.
 /// Stateful: one instance per outgoing session. Not thread-safe: call <see cref="Select"/> and
@@ -76,7 +76,7 @@ public sealed class AsfStreamSelection
     public ThinningLevel LevelOf(int stream) => stream is > 0 and < 128 ? _levels[stream] : ThinningLevel.Off;
 
     /// <summary>
-    /// Applies stream-switch entries (§5.1). <c>(0xFFFF, N, L)</c> sets N to level L; <c>(N, N, L)</c> changes N's
+    /// Applies stream-switch entries (docs/protocol/selection.md#s5.1). <c>(0xFFFF, N, L)</c> sets N to level L; <c>(N, N, L)</c> changes N's
     /// level; <c>(A, B, L)</c> replaces A by B; <c>(N, 0xFFFF, _)</c> turns N off. With
     /// <paramref name="unlistedOff"/>, streams no entry names are turned off (a complete selection, as MMSH
     /// Play and the first 0x33 of a session carry). Entries naming unknown streams are ignored.
@@ -138,7 +138,7 @@ public sealed class AsfStreamSelection
     /// <summary>
     /// Makes every delivered stream wait for its next clean start (key frame, or object start for audio). Call it
     /// when a play begins mid-content (a live join, a seek): the first packet often still carries the tail of the
-    /// frame before the key frame, which decoders report as "first frame is no keyframe" (protocol.md §12).
+    /// frame before the key frame, which decoders report as "first frame is no keyframe" (docs/protocol/interop.md#s12).
     /// </summary>
     public void Resynchronize()
     {

@@ -3,7 +3,7 @@ using MmsGateway.Asf;
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// A connected upstream MMS session (design.md "UpstreamSession"): the ASF header, then ASF data packets, with
+/// A connected upstream MMS session (docs/design.md#upstreamsession): the ASF header, then ASF data packets, with
 /// stream selection, thinning and (on-demand content only) seeking. Made by <see cref="MmsConnector"/>.
 /// </summary>
 /// <remarks>
@@ -22,10 +22,10 @@ public interface IMmsSession : IAsyncDisposable
     /// <summary>The current ASF header (replaced when <see cref="ReadAsync"/> reports a header change).</summary>
     AsfHeader Header { get; }
 
-    /// <summary>The Header Object and the first 50 bytes of the Data Object, as received (protocol.md §1.3).</summary>
+    /// <summary>The Header Object and the first 50 bytes of the Data Object, as received (docs/protocol/mmst.md#s1.3).</summary>
     ReadOnlyMemory<byte> HeaderBytes { get; }
 
-    /// <summary>Live (broadcast) content: no seeking, no reliable duration or packet count (protocol.md §1.6.3).</summary>
+    /// <summary>Live (broadcast) content: no seeking, no reliable duration or packet count (docs/protocol/mmst.md#s1.6.3).</summary>
     bool IsBroadcast { get; }
 
     /// <summary>The streams requested from the server at thinning level 0 or 1.</summary>
@@ -40,7 +40,7 @@ public interface IMmsSession : IAsyncDisposable
 
     /// <summary>
     /// Chooses the streams and their thinning levels (0 full, 1 key frames only, 2 off); streams not named are
-    /// switched off (protocol.md §5.4). MMST: a StreamSwitch (0x33) on the running session; the server's
+    /// switched off (docs/protocol/selection.md#s5.4). MMST: a StreamSwitch (0x33) on the running session; the server's
     /// ReportStreamSwitch (0x21) is consumed by <see cref="ReadAsync"/>, which fails if it carries an error.
     /// MMSH: a new Play (non-pipelined mode, a new connection) with the new stream-switch entries at the current
     /// position (on-demand: the send time of the last packet read; live: the live point), which replaces the running
@@ -50,8 +50,8 @@ public interface IMmsSession : IAsyncDisposable
 
     /// <summary>
     /// Restarts on-demand content at <paramref name="position"/> (content time, without preroll). MMST: StopPlaying,
-    /// ReportEndOfStream, StartPlaying with a new play incarnation (protocol.md §1.6.2); MMSH: a new Play with
-    /// <c>stream-time</c> (§2.8). Packets of the old position that were not read yet are dropped.
+    /// ReportEndOfStream, StartPlaying with a new play incarnation (docs/protocol/mmst.md#s1.6.2); MMSH: a new Play with
+    /// <c>stream-time</c> (docs/protocol/mmsh.md#s2.8). Packets of the old position that were not read yet are dropped.
     /// </summary>
     ValueTask SeekAsync(TimeSpan position, CancellationToken cancellationToken);
 }

@@ -1,6 +1,6 @@
 namespace MmsGateway.Mms.Client;
 
-/// <summary>Why a connect or a session failed (the rollover attempt list reports one per attempt, protocol.md §8.3).</summary>
+/// <summary>Why a connect or a session failed (the rollover attempt list reports one per attempt, docs/protocol/rollover.md#s8.3).</summary>
 public enum MmsClientErrorKind
 {
     /// <summary>The host name does not resolve, or no route to it.</summary>
@@ -127,7 +127,7 @@ public sealed class MmsClientException : Exception
     /// <summary>The message without the URL and step prefix.</summary>
     public string Detail { get; }
 
-    /// <summary>The error HRESULT of an MMST reply (protocol.md §1.7), if that is the cause.</summary>
+    /// <summary>The error HRESULT of an MMST reply (docs/protocol/mmst.md#s1.7), if that is the cause.</summary>
     public uint? ServerHResult { get; init; }
 
     /// <summary>The HTTP status of an MMSH response, if that is the cause.</summary>
@@ -140,11 +140,11 @@ public sealed class MmsClientException : Exception
 
     /// <summary>
     /// An MMSU attempt failed because UDP data cannot reach this client (funnel refused, no datagram arrived): the
-    /// connector then tries MMST on the same server (protocol.md §1.8 item 3, MS-MMSP 3.1.5.5).
+    /// connector then tries MMST on the same server (docs/protocol/mmsu.md#s1.8.3, MS-MMSP 3.1.5.5).
     /// </summary>
     internal bool MmsuFallback { get; init; }
 
-    /// <summary>An HTTP server answered with a plain ASF file: the connector downloads it instead (§6.1).</summary>
+    /// <summary>An HTTP server answered with a plain ASF file: the connector downloads it instead (docs/protocol/asx.md#s6.1).</summary>
     internal bool PlainAsf { get; init; }
 
     /// <summary>Every attempt <see cref="MmsConnector.ConnectAsync"/> made, when it was the thrower.</summary>

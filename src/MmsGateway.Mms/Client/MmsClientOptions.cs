@@ -29,14 +29,14 @@ public sealed class MmsClientOptions
     public TimeSpan ReceiveBatchWindow { get; set; } = TimeSpan.FromMilliseconds(40);
 
     /// <summary>
-    /// What <c>mms://</c> tries, in order (protocol.md §8.3). MMSU is opt-in: add <see cref="MmsProtocol.Mmsu"/> here
+    /// What <c>mms://</c> tries, in order (docs/protocol/rollover.md#s8.3). MMSU is opt-in: add <see cref="MmsProtocol.Mmsu"/> here
     /// (or use an <c>mmsu://</c> URL), since its data needs inbound UDP, which NAT and Kubernetes usually block.
     /// </summary>
     public IReadOnlyList<MmsProtocol> RolloverOrder { get; set; } = [MmsProtocol.Mmst, MmsProtocol.Mmsh];
 
     /// <summary>
     /// The streams to ask for once the header is known. Default: every stream at level 0. (The real multi-bitrate
-    /// policy — one stream per mutual-exclusion group within a bandwidth budget, protocol.md §5.4 — belongs to the
+    /// policy — one stream per mutual-exclusion group within a bandwidth budget, docs/protocol/selection.md#s5.4 — belongs to the
     /// adaptation component, which passes it here.)
     /// </summary>
     public Func<AsfHeader, IReadOnlyList<StreamSelection>>? InitialSelection { get; set; }
@@ -50,7 +50,7 @@ public sealed class MmsClientOptions
 
     /// <summary>
     /// The NSPlayer version announced in the MMST subscriber name and the MMSH User-Agent. Below 9.0 a server sends
-    /// no <c>$M</c>, no Supported header and no chunked body (protocol.md §2.3).
+    /// no <c>$M</c>, no Supported header and no chunked body (docs/protocol/mmsh.md#s2.3).
     /// </summary>
     public string PlayerVersion { get; set; } = "7.0.0.1956";
 
@@ -69,21 +69,21 @@ public sealed class MmsClientOptions
     /// <summary>Port for MMSH when the URL has none (<c>mms://</c> rollover, <c>mmsh://</c>, <c>http://</c>).</summary>
     public int DefaultMmshPort { get; set; } = 80;
 
-    /// <summary>Send the optional FunnelInfo (0x18) after Connect as ffmpeg does (protocol.md §1.6.1); off like vlc.</summary>
+    /// <summary>Send the optional FunnelInfo (0x18) after Connect as ffmpeg does (docs/protocol/mmst.md#s1.6.1); off like vlc.</summary>
     public bool SendFunnelInfo { get; set; }
 
-    /// <summary>Local UDP port an MMSU session receives data on (protocol.md §1.8 item 1); 0 = any free port.</summary>
+    /// <summary>Local UDP port an MMSU session receives data on (docs/protocol/mmsu.md#s1.8.1); 0 = any free port.</summary>
     public int MmsuLocalPort { get; set; }
 
     /// <summary>
-    /// The server's UDP port for MMSU resend requests (§1.8 item 7). Null: the port the server's datagrams come from,
+    /// The server's UDP port for MMSU resend requests (docs/protocol/mmsu.md#s1.8.7). Null: the port the server's datagrams come from,
     /// which is where Windows Media Services (UDP 1755) and our origin (<c>--udp-port</c>) take them.
     /// </summary>
     public int? MmsuResendPort { get; set; }
 
     /// <summary>
     /// How long to wait for the header pieces over UDP before CancelReadBlock and a new ReadBlock (at most 4 tries).
-    /// Null: MS-MMSP's header timer, 1 s + header size / bitrate, within 1–30 s (§1.8 item 5). When no UDP datagram
+    /// Null: MS-MMSP's header timer, 1 s + header size / bitrate, within 1–30 s (docs/protocol/mmsu.md#s1.8.5). When no UDP datagram
     /// arrives at all, the session falls back to TCP data (a new connection with a TCP funnel).
     /// </summary>
     public TimeSpan? MmsuHeaderTimeout { get; set; }
@@ -96,13 +96,13 @@ public sealed class MmsClientOptions
 
     /// <summary>
     /// NSC station: how long to wait for a multicast packet or beacon before the station's Unicast URL is tried
-    /// (the Open timer of protocol.md §7.3: 10–30 s, 20 recommended).
+    /// (the Open timer of docs/protocol/nsc.md#s7.3: 10–30 s, 20 recommended).
     /// </summary>
     public TimeSpan MulticastOpenTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// Resolve playlists: a playlist URL (.asx, .wax, .wvx, .nsc, a local file) and an HTTP answer that is a metafile
-    /// instead of MMSH framing (protocol.md §6); and read a plain ASF file that a web server sends instead of MMSH as a
+    /// instead of MMSH framing (docs/protocol/asx.md#s6); and read a plain ASF file that a web server sends instead of MMSH as a
     /// download. False: such answers fail (<see cref="MmsClientErrorKind.Playlist"/> with the content, or
     /// <see cref="MmsClientErrorKind.NotMmsServer"/>), for a caller that handles them itself.
     /// </summary>

@@ -9,7 +9,7 @@ public enum MmsConnectOutcome
     Redirected,
 }
 
-/// <summary>One protocol tried against one endpoint (protocol.md §8.3).</summary>
+/// <summary>One protocol tried against one endpoint (docs/protocol/rollover.md#s8.3).</summary>
 /// <param name="Url">The URL of this attempt (without user-info).</param>
 /// <param name="Endpoint"><c>host:port</c> connected to.</param>
 /// <param name="Error">Why it failed; null when it connected or was redirected.</param>

@@ -5,12 +5,12 @@ using MmsGateway.Mms.Playlists;
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// Turns a URL into a connected <see cref="IMmsSession"/> (design.md "Source"): protocol rollover for
-/// <c>mms://</c> (protocol.md §8.3: <see cref="MmsClientOptions.RolloverOrder"/>, default MMST then MMSH), one pinned
+/// Turns a URL into a connected <see cref="IMmsSession"/> (docs/design.md#source): protocol rollover for
+/// <c>mms://</c> (docs/protocol/rollover.md#s8.3: <see cref="MmsClientOptions.RolloverOrder"/>, default MMST then MMSH), one pinned
 /// protocol for <c>mmst://</c>, <c>mmsu://</c>, <c>mmsh://</c> and <c>http://</c>, redirects followed, every attempt
 /// with its own deadlines and recorded with its outcome.
 /// <para>
-/// Playlists (protocol.md §6, §7, §8.3 "URL rollover"): a local file, an http(s) URL ending in .asx/.wax/.wvx/.nsc,
+/// Playlists (docs/protocol/asx.md#s6, docs/protocol/nsc.md#s7, docs/protocol/rollover.md#s8.3 "URL rollover"): a local file, an http(s) URL ending in .asx/.wax/.wvx/.nsc,
 /// or an http URL whose server answers with a metafile instead of MMSH framing is resolved with
 /// <see cref="PlaylistResolver"/>. Each entry's REF alternatives are tried in order, each with protocol rollover; an
 /// NSC station is joined on its multicast group first and its Unicast URL tried after the Open timer. A playlist of
@@ -55,7 +55,7 @@ public static partial class MmsConnector
         }
         catch (MmsClientException e) when (e.Kind == MmsClientErrorKind.Playlist && !e.Content.IsEmpty && options.FollowPlaylists)
         {
-            // The HTTP server sent a metafile instead of MMSH framing (§6.3): resolve it from what came back.
+            // The HTTP server sent a metafile instead of MMSH framing (docs/protocol/asx.md#s6.3): resolve it from what came back.
             LogPlaylistAnswer(context.Logger, MmsUrl.Redact(url));
             var document = new PlaylistDocument(url, e.Content, e.ContentType);
             IReadOnlyList<PlaylistEntry> entries = await ResolveAsync(url, document, context, cancellationToken)
@@ -124,8 +124,8 @@ public static partial class MmsConnector
     }
 
     /// <summary>
-    /// The first entry from <paramref name="start"/> on whose candidates connect (§6.2: REFs in order, each with
-    /// protocol rollover; an NSC station before its Unicast URL, §8.3).
+    /// The first entry from <paramref name="start"/> on whose candidates connect (docs/protocol/asx.md#s6.2: REFs in order, each with
+    /// protocol rollover; an NSC station before its Unicast URL, docs/protocol/rollover.md#s8.3).
     /// </summary>
     internal static async Task<(IMmsSession Session, int Index)> ConnectFromAsync(Uri url,
         IReadOnlyList<PlaylistEntry> entries, int start, ConnectContext context, CancellationToken cancellationToken)
@@ -153,13 +153,13 @@ public static partial class MmsConnector
 
     /// <summary>
     /// The URL of a candidate: as written. A <c>[Reference]</c> Ref (flagged <see cref="PlaylistCandidate.TryAsMmsh"/>)
-    /// is an http:// URL, which this client already speaks as MMSH (§6.3, §8.3).
+    /// is an http:// URL, which this client already speaks as MMSH (docs/protocol/asx.md#s6.3, docs/protocol/rollover.md#s8.3).
     /// </summary>
     private static Uri CandidateUrl(PlaylistCandidate candidate) => candidate.Url;
 
     /// <summary>
     /// A URL with rollover, or read as a plain ASF file: a local file (a playlist may name one), or an http URL whose
-    /// server turned out to be a plain web server sending the file (§6.1).
+    /// server turned out to be a plain web server sending the file (docs/protocol/asx.md#s6.1).
     /// </summary>
     private static async Task<IMmsSession> ConnectOrDownloadAsync(Uri url, ConnectContext context,
         CancellationToken cancellationToken)
@@ -244,7 +244,7 @@ public static partial class MmsConnector
         }
     }
 
-    /// <summary>One URL: protocol rollover and redirects (§8.3); every attempt is added to the context.</summary>
+    /// <summary>One URL: protocol rollover and redirects (docs/protocol/rollover.md#s8.3); every attempt is added to the context.</summary>
     private static async Task<IMmsSession> ConnectUrlAsync(Uri url, ConnectContext context,
         CancellationToken cancellationToken)
     {
@@ -306,14 +306,14 @@ public static partial class MmsConnector
                 }
                 catch (MmsClientException e)
                 {
-                    // Every failure rolls over to the next protocol (§8.3: connect failure or timeout, funnel
+                    // Every failure rolls over to the next protocol (docs/protocol/rollover.md#s8.3: connect failure or timeout, funnel
                     // refused, an error hr, HTTP >= 400, no data in time).
                     attempts.Add(new MmsConnectAttempt(protocol, shown, endpoint, MmsConnectOutcome.Failed,
                         time.GetElapsedTime(start), e));
                     LogFailed(logger, protocol, shown, endpoint, e.Kind, e.Step, e.Detail);
 
                     // MMSU whose data cannot arrive over UDP: the same server with TCP data, as MS-MMSP 3.1.5.5 allows
-                    // (§1.8 item 3), unless MMST is tried later anyway.
+                    // (docs/protocol/mmsu.md#s1.8.3), unless MMST is tried later anyway.
                     if (e.MmsuFallback && !queue.Skip(i + 1).Contains(MmsProtocol.Mmst))
                     {
                         LogMmsuFallback(logger, shown);

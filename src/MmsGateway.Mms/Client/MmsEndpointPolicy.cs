@@ -3,7 +3,7 @@ using System.Net;
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// Decides which upstream endpoints a session may reach (issue 9: server-side request forgery). The connector asks
+/// Decides which upstream endpoints a session may reach (server-side request forgery: no viewer may make the gateway dial where the operator did not allow). The connector asks
 /// it about every URL it is about to open — the caller's URL, every playlist document, every playlist entry and REF
 /// alternative, every HTTP or MMST redirect, an NSC station's Unicast URL — and about every address a host name
 /// resolves to before it connects. The checked address is the one connected to (the name is not resolved a second

@@ -2,7 +2,7 @@ using MmsGateway.Mms.Mmst;
 
 namespace MmsGateway.Mms.Client;
 
-/// <summary>Maps server error codes to <see cref="MmsClientException"/> (protocol.md §1.7, §2.6).</summary>
+/// <summary>Maps server error codes to <see cref="MmsClientException"/> (docs/protocol/mmst.md#s1.7, docs/protocol/mmsh.md#s2.6).</summary>
 internal static class MmsErrors
 {
     private const uint FileNotFoundWin32 = 0x8007_0002;

@@ -9,9 +9,9 @@ namespace MmsGateway.Mms.Client;
 /// The fetch delegate the connector gives <see cref="PlaylistResolver"/>: HTTP(S) with a deadline
 /// (<see cref="MmsClientOptions.ConnectTimeout"/> + <see cref="MmsClientOptions.HandshakeTimeout"/>) and a size cap
 /// (<see cref="MmsClientOptions.MaxPlaylistSize"/>), and local files (<c>file://</c>). A body that turns out to be ASF
-/// media (an ASF file under a playlist name, protocol.md §6.1) or MMSH framing is cut after its first 64 KiB, which
+/// media (an ASF file under a playlist name, docs/protocol/asx.md#s6.1) or MMSH framing is cut after its first 64 KiB, which
 /// is all the sniffer needs. The User-Agent is not NSPlayer's, so a Windows Media server answers with its metafile
-/// (<c>[Reference]</c>, §6.3) instead of the stream.
+/// (<c>[Reference]</c>, docs/protocol/asx.md#s6.3) instead of the stream.
 /// </summary>
 internal static class MmsPlaylistFetcher
 {
@@ -30,12 +30,12 @@ internal static class MmsPlaylistFetcher
     /// <summary>The policy a request is subject to (set by the fetcher, read by the guarded pool's connect callback).</summary>
     internal static readonly HttpRequestOptionsKey<IMmsEndpointPolicy> PolicyKey = new("MmsGateway.EndpointPolicy");
 
-    /// <summary>The playlist extensions resolved before any protocol is tried (protocol.md §6.1, §7.1).</summary>
+    /// <summary>The playlist extensions resolved before any protocol is tried (docs/protocol/asx.md#s6.1, docs/protocol/nsc.md#s7.1).</summary>
     private static readonly string[] PlaylistExtensions = [".asx", ".wax", ".wvx", ".wmx", ".nsc"];
 
     /// <summary>
     /// True for a URL to resolve as a playlist first: a local file, or an http(s) URL whose path ends in a playlist
-    /// extension (and has no <c>?MSWMExt=</c>, which means "stream it", §6.3).
+    /// extension (and has no <c>?MSWMExt=</c>, which means "stream it", docs/protocol/asx.md#s6.3).
     /// </summary>
     public static bool IsPlaylistUrl(Uri url)
     {

@@ -6,7 +6,7 @@ public enum MmsReadResultKind
     Packet,
 
     /// <summary>
-    /// The ASF header was replaced (a server-side playlist moved to its next entry, protocol.md §1.5.11, §2.5
+    /// The ASF header was replaced (a server-side playlist moved to its next entry, docs/protocol/mmst.md#s1.5.11, docs/protocol/mmsh.md#s2.5
     /// <c>$C</c>): <see cref="IMmsSession.Header"/> and <see cref="IMmsSession.HeaderBytes"/> hold the new one and
     /// the packets that follow belong to it.
     /// </summary>
@@ -32,10 +32,10 @@ public readonly struct MmsReadResult
 
     public MmsReadResultKind Kind { get; }
 
-    /// <summary>The ASF data packet, re-padded to the header's packet size (protocol.md §4.9); empty otherwise.</summary>
+    /// <summary>The ASF data packet, re-padded to the header's packet size (docs/protocol/asf.md#s4.9); empty otherwise.</summary>
     public ReadOnlyMemory<byte> Packet { get; }
 
-    /// <summary>The packet's index in the (virtual, for live content) ASF file from the preheader (§1.3).</summary>
+    /// <summary>The packet's index in the (virtual, for live content) ASF file from the preheader (docs/protocol/mmst.md#s1.3).</summary>
     public uint LocationId { get; }
 
     public static MmsReadResult EndOfStream => new(MmsReadResultKind.EndOfStream, ReadOnlyMemory<byte>.Empty, 0);

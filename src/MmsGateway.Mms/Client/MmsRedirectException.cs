@@ -1,7 +1,7 @@
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// A session connect ended in a redirect (MMST ReportRedirect 0x22, protocol.md §1.5.11; HTTP 3xx, §2.6).
+/// A session connect ended in a redirect (MMST ReportRedirect 0x22, docs/protocol/mmst.md#s1.5.11; HTTP 3xx, docs/protocol/mmsh.md#s2.6).
 /// Internal: <see cref="MmsConnector"/> turns it into a new attempt at <see cref="Location"/>.
 /// </summary>
 internal sealed class MmsRedirectException : Exception

@@ -3,7 +3,7 @@ using MmsGateway.Mms.Mmst;
 
 namespace MmsGateway.Mms.Client;
 
-/// <summary>Turns a <see cref="StreamSelection"/> list into the wire's switch entries (protocol.md §5.1, §5.4).</summary>
+/// <summary>Turns a <see cref="StreamSelection"/> list into the wire's switch entries (docs/protocol/selection.md#s5.1, docs/protocol/selection.md#s5.4).</summary>
 internal static class MmsSelection
 {
     /// <summary>Every stream of the header at level 0.</summary>
@@ -36,7 +36,7 @@ internal static class MmsSelection
 
     /// <summary>
     /// One entry per stream of the header — chosen ones <c>ffff:N:level</c>, the others <c>ffff:N:2</c> — as vlc and
-    /// libmms send them (protocol.md §5.4). Throws <see cref="ArgumentException"/> for a stream the header does not
+    /// libmms send them (docs/protocol/selection.md#s5.4). Throws <see cref="ArgumentException"/> for a stream the header does not
     /// have, a level outside 0..2, or a selection that turns every stream off.
     /// </summary>
     public static (StreamSwitchEntry[] Entries, AsfStreamSet Selected) Build(AsfHeader header,

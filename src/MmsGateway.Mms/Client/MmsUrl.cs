@@ -2,7 +2,7 @@ using System.Text;
 
 namespace MmsGateway.Mms.Client;
 
-/// <summary>URL rules of the client: which protocols a scheme means (protocol.md §8.3) and where each one connects.</summary>
+/// <summary>URL rules of the client: which protocols a scheme means (docs/protocol/rollover.md#s8.3) and where each one connects.</summary>
 internal static class MmsUrl
 {
     /// <summary>The URL without user-info, for messages, logs and <see cref="IMmsSession.Url"/>.</summary>
@@ -15,7 +15,7 @@ internal static class MmsUrl
 
     /// <summary>
     /// <c>mms://</c> rolls over in <see cref="MmsClientOptions.RolloverOrder"/>; <c>mmst://</c>, <c>mmsu://</c>,
-    /// <c>mmsh://</c> pin one protocol; <c>http://</c> is MMSH (protocol.md §8.1–§8.3). Null for other schemes.
+    /// <c>mmsh://</c> pin one protocol; <c>http://</c> is MMSH (docs/protocol/rollover.md#s8.1 to docs/protocol/rollover.md#s8.3). Null for other schemes.
     /// </summary>
     public static IReadOnlyList<MmsProtocol>? ProtocolsFor(Uri url, MmsClientOptions options) =>
         url.Scheme.ToLowerInvariant() switch
@@ -30,7 +30,7 @@ internal static class MmsUrl
     /// <summary>
     /// Host and port for one protocol: an explicit URL port is used by every protocol (as libmms does for
     /// <c>mms://host:port</c>); otherwise MMST/MMSU use <see cref="MmsClientOptions.DefaultMmstPort"/> (1755) and MMSH
-    /// <see cref="MmsClientOptions.DefaultMmshPort"/> (80) (protocol.md §0 "Ports").
+    /// <see cref="MmsClientOptions.DefaultMmshPort"/> (80) (docs/protocol/conventions.md#s0 "Ports").
     /// </summary>
     public static (string Host, int Port) Endpoint(Uri url, MmsProtocol protocol, MmsClientOptions options)
     {
@@ -75,7 +75,7 @@ internal static class MmsUrl
 
     /// <summary>
     /// The MMST OpenFile fileName: the path without its leading '/', query kept, not percent-encoded
-    /// (protocol.md §1.5.5).
+    /// (docs/protocol/mmst.md#s1.5.5).
     /// </summary>
     public static string MmstFileName(Uri url)
     {
@@ -83,7 +83,7 @@ internal static class MmsUrl
         return path.StartsWith('/') ? path[1..] : path;
     }
 
-    /// <summary>The MMSH request target (the same path as the <c>mms://</c> URL, protocol.md §2.1, §8.3).</summary>
+    /// <summary>The MMSH request target (the same path as the <c>mms://</c> URL, docs/protocol/mmsh.md#s2.1, docs/protocol/rollover.md#s8.3).</summary>
     public static string HttpTarget(Uri url)
     {
         string target = url.PathAndQuery;

@@ -13,15 +13,15 @@ using Microsoft.Extensions.Logging;
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// An MMS-over-HTTP client session in non-pipelined mode (protocol.md §2, MS-WMSP): a Describe on one connection
+/// An MMS-over-HTTP client session in non-pipelined mode (docs/protocol/mmsh.md#s2, MS-WMSP): a Describe on one connection
 /// (status, client-id, features, <c>$H</c>), then a Play on a new one (<c>xPlayStrm=1</c>, client-id, every stream in
-/// <c>stream-switch-entry</c>), whose body is read with the rules of §2.9: <c>$H</c> again, <c>$D</c> re-padded,
+/// <c>stream-switch-entry</c>), whose body is read with the rules of docs/protocol/mmsh.md#s2.9: <c>$H</c> again, <c>$D</c> re-padded,
 /// <c>$E</c>/<c>$C</c> for end and playlist changes, <c>$M</c>/<c>$P</c>/unknown chunks skipped. Stream selection and
-/// seeks are new Play requests (§2.8, §5.4).
+/// seeks are new Play requests (docs/protocol/mmsh.md#s2.8, docs/protocol/selection.md#s5.4).
 /// </summary>
 internal sealed partial class MmshSession : IMmsSession
 {
-    /// <summary>Most of a non-MMSH body kept for <see cref="MmsClientException.Content"/> (a playlist, §6).</summary>
+    /// <summary>Most of a non-MMSH body kept for <see cref="MmsClientException.Content"/> (a playlist, docs/protocol/asx.md#s6).</summary>
     private const int MaxSniffedBody = 64 * 1024;
 
     private readonly Uri _requestUrl;
@@ -57,7 +57,7 @@ internal sealed partial class MmshSession : IMmsSession
     {
         Streaming,
 
-        /// <summary><c>$E</c> reason 1: a <c>$C</c> and the next entry's header follow (§2.5).</summary>
+        /// <summary><c>$E</c> reason 1: a <c>$C</c> and the next entry's header follow (docs/protocol/mmsh.md#s2.5).</summary>
         AwaitingChange,
 
         /// <summary>Reading <c>$H</c> pieces (after <c>$C</c>, or a header the server sent on its own).</summary>
@@ -112,7 +112,7 @@ internal sealed partial class MmshSession : IMmsSession
 
     /// <summary>
     /// <c>features</c> contains <c>broadcast</c>; without a features token (vlc assumes broadcast, libmms seekable,
-    /// §2.6) the header's broadcast flag decides.
+    /// docs/protocol/mmsh.md#s2.6) the header's broadcast flag decides.
     /// </summary>
     public bool IsBroadcast => _hasFeatures ? _broadcastFeature : _current.Header.IsBroadcast;
 
@@ -188,7 +188,7 @@ internal sealed partial class MmshSession : IMmsSession
         }
     }
 
-    /// <summary>A new Play at the current position with the new entries (§5.4: "simply re-Play").</summary>
+    /// <summary>A new Play at the current position with the new entries (docs/protocol/selection.md#s5.4: "simply re-Play").</summary>
     public async ValueTask SelectStreamsAsync(IReadOnlyList<StreamSelection> selection,
         CancellationToken cancellationToken)
     {
@@ -209,7 +209,7 @@ internal sealed partial class MmshSession : IMmsSession
         }
     }
 
-    /// <summary>A new Play with <c>stream-time</c> = position in ms, no preroll added (as ffmpeg sends it, §2.8).</summary>
+    /// <summary>A new Play with <c>stream-time</c> = position in ms, no preroll added (as ffmpeg sends it, docs/protocol/mmsh.md#s2.8).</summary>
     public async ValueTask SeekAsync(TimeSpan position, CancellationToken cancellationToken)
     {
         _gate.ThrowIfClosed(this);
@@ -241,7 +241,7 @@ internal sealed partial class MmshSession : IMmsSession
         bool locked = await _gate.WaitForReaderAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         try
         {
-            // Non-pipelined mode: closing the Play connection ends the session (§2.8); no Stop request needed.
+            // Non-pipelined mode: closing the Play connection ends the session (docs/protocol/mmsh.md#s2.8); no Stop request needed.
             // Read after the lock: a re-Play that was running may have replaced it.
             if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
         }
@@ -263,7 +263,7 @@ internal sealed partial class MmshSession : IMmsSession
         if (previous is not null) await previous.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Describe (§2.6): retried once with Basic credentials from the URL after a 401.</summary>
+    /// <summary>Describe (docs/protocol/mmsh.md#s2.6): retried once with Basic credentials from the URL after a 401.</summary>
     private async Task DescribeAsync(CancellationToken cancellationToken)
     {
         for (int attempt = 0; ; attempt++)
@@ -303,7 +303,7 @@ internal sealed partial class MmshSession : IMmsSession
                         && !await connection.ReceiveAsync(MmsClientStep.Describe, Remaining(deadline), cancellationToken)
                             .ConfigureAwait(false))
                     {
-                        break; // vlc's rule: the Describe body ends after the $H (§10.16)
+                        break; // vlc's rule: the Describe body ends after the $H (docs/protocol/interop.md#s10.16)
                     }
                 }
 
@@ -319,14 +319,14 @@ internal sealed partial class MmshSession : IMmsSession
     }
 
     /// <summary>
-    /// Play (§2.7) on a new connection, up to and including the header that starts its body. Data that follows
+    /// Play (docs/protocol/mmsh.md#s2.7) on a new connection, up to and including the header that starts its body. Data that follows
     /// stays in the returned connection's buffer. A header that differs from the current one replaces it and is
     /// reported by the next <see cref="ReadAsync"/>.
     /// </summary>
     /// <param name="newSession">
     /// Play without the client-id: a server refuses a Play for a session that is still streaming (hijack protection,
-    /// MS-WMSP 3.2.5.6, protocol.md §2.7), and the old Play connection stays open until the new one has its header.
-    /// Open clients never send a client-id in Play at all (§2.7).
+    /// MS-WMSP 3.2.5.6, docs/protocol/mmsh.md#s2.7), and the old Play connection stays open until the new one has its header.
+    /// Open clients never send a client-id in Play at all (docs/protocol/mmsh.md#s2.7).
     /// </param>
     private async Task<MmsConnection> PlayAsync(StreamSwitchEntry[] entries, uint? streamTimeMs, MmsClientStep step,
         long deadline, CancellationToken cancellationToken, bool newSession = false)
@@ -371,7 +371,7 @@ internal sealed partial class MmshSession : IMmsSession
                     }
                 }
 
-                // Every server resends the header (§10.12); one that does not keeps the Describe header.
+                // Every server resends the header (docs/protocol/interop.md#s10.12); one that does not keeps the Describe header.
                 if (_assembler.Pieces > 0 && !SameAsCurrentHeader())
                 {
                     InstallHeader(step);
@@ -471,7 +471,7 @@ internal sealed partial class MmshSession : IMmsSession
         return true;
     }
 
-    /// <summary>Redirects (301/302/303/307/308, as vlc follows them, §2.6), 401, 404 and other errors.</summary>
+    /// <summary>Redirects (301/302/303/307/308, as vlc follows them, docs/protocol/mmsh.md#s2.6), 401, 404 and other errors.</summary>
     private void CheckStatus(MmshResponse response, MmsClientStep step)
     {
         int status = response.StatusCode;
@@ -498,8 +498,8 @@ internal sealed partial class MmshSession : IMmsSession
     }
 
     /// <summary>
-    /// The body must start with <c>$</c> framing (§2.5). Anything else is not MMSH: a metafile (<c>&lt;ASX</c>,
-    /// <c>[Reference]</c>, §6) is reported as <see cref="MmsClientErrorKind.Playlist"/> with its bytes, so a resolver
+    /// The body must start with <c>$</c> framing (docs/protocol/mmsh.md#s2.5). Anything else is not MMSH: a metafile (<c>&lt;ASX</c>,
+    /// <c>[Reference]</c>, docs/protocol/asx.md#s6) is reported as <see cref="MmsClientErrorKind.Playlist"/> with its bytes, so a resolver
     /// can follow it; a web page or a plain ASF file as <see cref="MmsClientErrorKind.NotMmsServer"/>.
     /// </summary>
     private async Task ExpectFramingAsync(MmsConnection connection, MmshResponse response, MmsClientStep step,
@@ -556,7 +556,7 @@ internal sealed partial class MmshSession : IMmsSession
         };
     }
 
-    /// <summary>One chunk of a Describe/Play body while the header is expected (§2.9 step 2).</summary>
+    /// <summary>One chunk of a Describe/Play body while the header is expected (docs/protocol/mmsh.md#s2.9 step 2).</summary>
     private HeaderScan ScanHeader(MmsConnection connection, MmsClientStep step)
     {
         var reader = new SequenceReader<byte>(connection.Buffered);
@@ -593,7 +593,7 @@ internal sealed partial class MmshSession : IMmsSession
         }
     }
 
-    /// <summary>One step of the read loop (§2.9 step 2).</summary>
+    /// <summary>One step of the read loop (docs/protocol/mmsh.md#s2.9 step 2).</summary>
     private ReadAction ProcessOne(MmsConnection connection, out MmsReadResult result)
     {
         result = default;
@@ -761,7 +761,7 @@ internal static class MmshRequestHead
     }
 }
 
-/// <summary>Recognises metafiles an HTTP server may send instead of MMSH framing (protocol.md §6.1–§6.3).</summary>
+/// <summary>Recognises metafiles an HTTP server may send instead of MMSH framing (docs/protocol/asx.md#s6.1 to docs/protocol/asx.md#s6.3).</summary>
 internal static class MetafileSniffer
 {
     /// <summary>"an ASX playlist", "a [Reference] file", or null.</summary>

@@ -72,7 +72,7 @@ internal sealed partial class MmstControlChannel : IAsyncDisposable
 
     public AsfStreamSet Selected { get; private set; }
 
-    /// <summary>ReportOpenFile says broadcast (vlc's test: the 0x02 byte, §1.5.6), or the header's broadcast flag does.</summary>
+    /// <summary>ReportOpenFile says broadcast (vlc's test: the 0x02 byte, docs/protocol/mmst.md#s1.5.6), or the header's broadcast flag does.</summary>
     public bool IsBroadcast =>
         (_attributes & (MmstFileAttributes.Broadcast | MmstFileAttributes.Live)) != 0
         || (_attributes == MmstFileAttributes.None && Header.Header.IsBroadcast);
@@ -92,7 +92,7 @@ internal sealed partial class MmstControlChannel : IAsyncDisposable
     public bool IsStale(ReportEndOfStreamMessage end) => _incarnations.IsEarlier(end.PlayIncarnation);
 
     /// <summary>
-    /// Steps 1–4 of the canonical sequence (§1.6.1): Connect, FunnelInfo (when asked for, or for MMSU, whose resend
+    /// Steps 1–4 of the canonical sequence (docs/protocol/mmst.md#s1.6.1): Connect, FunnelInfo (when asked for, or for MMSU, whose resend
     /// requests carry its nCubs), ConnectFunnel naming <paramref name="funnelPort"/>, OpenFile with authentication and
     /// redirects. Returns ReportFunnelInfo's nCubs (0 when not asked).
     /// </summary>
@@ -100,7 +100,7 @@ internal sealed partial class MmstControlChannel : IAsyncDisposable
     {
         string fileName = MmsUrl.MmstFileName(_requestUrl);
 
-        // 1. Connect → ReportConnectedEX (§1.5.1, §1.5.2). The subscriber name carries a stable client GUID.
+        // 1. Connect → ReportConnectedEX (docs/protocol/mmst.md#s1.5.1, docs/protocol/mmst.md#s1.5.2). The subscriber name carries a stable client GUID.
         string subscriber = string.Create(CultureInfo.InvariantCulture,
             $"NSPlayer/{_options.PlayerVersion}; {{{clientGuid:D}}}; Host: {Url.DnsSafeHost}");
         await SendAsync(ConnectMessage.Create(subscriber), MmsClientStep.Handshake, Remaining(deadline),
@@ -112,7 +112,7 @@ internal sealed partial class MmstControlChannel : IAsyncDisposable
         LogConnected(_logger, Url, connected.ServerVersionInfo, connected.AuthenPackage);
 
         // 2. FunnelInfo → ReportFunnelInfo: optional over TCP (ffmpeg sends it), needed for MMSU, whose resend
-        //    requests carry its nCubs as the client id (§1.5.3, §1.8 item 7).
+        //    requests carry its nCubs as the client id (docs/protocol/mmst.md#s1.5.3, docs/protocol/mmsu.md#s1.8.7).
         uint cubs = 0;
         bool udp = _transport == MmstFunnelTransport.Udp;
         if (_options.SendFunnelInfo || udp)
@@ -127,7 +127,7 @@ internal sealed partial class MmstControlChannel : IAsyncDisposable
         }
 
         // 3. ConnectFunnel \\<local ip>\TCP\<local port> (MMSU: \\<local ip>\UDP\<udp port>) →
-        //    ReportConnectedFunnel, or 0x03 on refusal (§1.5.4, §1.8 item 3).
+        //    ReportConnectedFunnel, or 0x03 on refusal (docs/protocol/mmst.md#s1.5.4, docs/protocol/mmsu.md#s1.8.3).
         var local = Connection.LocalEndPoint as IPEndPoint;
         string localAddress = local?.Address.IsIPv4MappedToIPv6 == true
             ? local.Address.MapToIPv4().ToString()
@@ -151,7 +151,7 @@ internal sealed partial class MmstControlChannel : IAsyncDisposable
         CheckHResult(pdu.ReadMessage<ReportConnectedFunnelMessage>().HResult, MmsClientStep.Funnel,
             "ReportConnectedFunnel");
 
-        // 4. OpenFile → ReportOpenFile | SecurityChallenge | ReportRedirect (§1.5.5, §1.5.6, §1.5.11).
+        // 4. OpenFile → ReportOpenFile | SecurityChallenge | ReportRedirect (docs/protocol/mmst.md#s1.5.5, docs/protocol/mmst.md#s1.5.6, docs/protocol/mmst.md#s1.5.11).
         ReportOpenFileMessage opened = await OpenFileAsync(fileName, MmsUrl.BasicCredentials(_requestUrl), deadline,
             cancellationToken).ConfigureAwait(false);
         _attributes = opened.Attributes;
@@ -163,7 +163,7 @@ internal sealed partial class MmstControlChannel : IAsyncDisposable
     }
 
     /// <summary>
-    /// Steps 6–7 (§1.5.8, §1.5.9): StreamSwitch with every stream listed → ReportStreamSwitch, then StartPlaying from
+    /// Steps 6–7 (docs/protocol/mmst.md#s1.5.8, docs/protocol/mmst.md#s1.5.9): StreamSwitch with every stream listed → ReportStreamSwitch, then StartPlaying from
     /// the start or from <see cref="MmsClientOptions.StartPosition"/> (on-demand only). True when the server ended
     /// the stream instead (nothing to play from there).
     /// </summary>
@@ -224,8 +224,8 @@ internal sealed partial class MmstControlChannel : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a StreamSwitch (0x33) listing every stream of the current header (§5.4); the ReportStreamSwitch (0x21)
-    /// is the reader's to check. Selection changes apply to packets the server sends after it (§5.2 item 3).
+    /// Sends a StreamSwitch (0x33) listing every stream of the current header (docs/protocol/selection.md#s5.4); the ReportStreamSwitch (0x21)
+    /// is the reader's to check. Selection changes apply to packets the server sends after it (docs/protocol/selection.md#s5.2.3).
     /// </summary>
     public async ValueTask SendSelectionAsync(IReadOnlyList<StreamSelection> selection, MmsClientStep step,
         CancellationToken cancellationToken)
@@ -282,7 +282,7 @@ internal sealed partial class MmstControlChannel : IAsyncDisposable
                             .ConfigureAwait(false);
                         continue;
                     case MmstMessageId.ReportReadBlock when _transport == MmstFunnelTransport.Udp:
-                        // MMSU: the answers to the ReadBlock tries of the header phase (§1.8 item 5).
+                        // MMSU: the answers to the ReadBlock tries of the header phase (docs/protocol/mmsu.md#s1.8.5).
                         CheckHResult(pdu.ReadMessage<ReportReadBlockMessage>().HResult, MmsClientStep.Header,
                             "ReportReadBlock");
                         continue;
@@ -361,7 +361,7 @@ internal sealed partial class MmstControlChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>CloseFile (0x0D) before closing, as ffmpeg and vlc do (§1.5.10); best effort.</summary>
+    /// <summary>CloseFile (0x0D) before closing, as ffmpeg and vlc do (docs/protocol/mmst.md#s1.5.10); best effort.</summary>
     public async Task SendCloseFileAsync()
     {
         try

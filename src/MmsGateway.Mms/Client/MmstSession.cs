@@ -9,10 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// An MMS-over-TCP client session (protocol.md §1, the canonical sequence of §1.6.1, MS-MMSP 4.3): Connect →
+/// An MMS-over-TCP client session (docs/protocol/mmst.md#s1, the canonical sequence of docs/protocol/mmst.md#s1.6.1, MS-MMSP 4.3): Connect →
 /// ConnectFunnel → OpenFile → ReadBlock + header pieces → StreamSwitch → StartPlaying → data packets, with Pings
-/// answered, stale incarnations dropped (§1.6.5), seeks by StopPlaying / StartPlaying (§1.6.2) and playlist entry
-/// changes (§1.5.11). Control messages and data share the one TCP connection (<see cref="MmstControlChannel"/>), cut
+/// answered, stale incarnations dropped (docs/protocol/mmst.md#s1.6.5), seeks by StopPlaying / StartPlaying (docs/protocol/mmst.md#s1.6.2) and playlist entry
+/// changes (docs/protocol/mmst.md#s1.5.11). Control messages and data share the one TCP connection (<see cref="MmstControlChannel"/>), cut
 /// apart by <see cref="MmstFraming.TryReadPdu"/>. The same control channel with data over UDP is
 /// <see cref="MmsuSession"/>.
 /// </summary>
@@ -36,7 +36,7 @@ internal sealed partial class MmstSession : IMmsSession
     {
         Playing,
 
-        /// <summary>ReportEndOfStream hr 1 seen: a ReportStreamChange follows (§1.5.11).</summary>
+        /// <summary>ReportEndOfStream hr 1 seen: a ReportStreamChange follows (docs/protocol/mmst.md#s1.5.11).</summary>
         AwaitingStreamChange,
 
         /// <summary>ReportStreamChange seen: header pieces of the next entry follow (byte 4 = 0xFF).</summary>
@@ -117,7 +117,7 @@ internal sealed partial class MmstSession : IMmsSession
                     case ReadAction.EndOfStream:
                         return result;
                     case ReadAction.HeaderChanged:
-                        // The new entry's streams: tell the server what to send, as libmms does (§1.5.11). Its
+                        // The new entry's streams: tell the server what to send, as libmms does (docs/protocol/mmst.md#s1.5.11). Its
                         // ReportStreamSwitch comes back through this loop.
                         await _control.SendSelectionAsync(MmsSelection.Initial(Header, _options), MmsClientStep.Read,
                             cancellationToken).ConfigureAwait(false);
@@ -144,8 +144,8 @@ internal sealed partial class MmstSession : IMmsSession
     }
 
     /// <summary>
-    /// Sends a StreamSwitch (0x33) listing every stream (§5.4). The ReportStreamSwitch (0x21) is consumed by
-    /// <see cref="ReadAsync"/>; selection changes apply to packets the server sends after it (§5.2 item 3).
+    /// Sends a StreamSwitch (0x33) listing every stream (docs/protocol/selection.md#s5.4). The ReportStreamSwitch (0x21) is consumed by
+    /// <see cref="ReadAsync"/>; selection changes apply to packets the server sends after it (docs/protocol/selection.md#s5.2.3).
     /// </summary>
     public async ValueTask SelectStreamsAsync(IReadOnlyList<StreamSelection> selection,
         CancellationToken cancellationToken)
@@ -154,7 +154,7 @@ internal sealed partial class MmstSession : IMmsSession
         await _control.SendSelectionAsync(selection, MmsClientStep.StreamSelection, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>StopPlaying → ReportEndOfStream → StartPlaying at the new time with a new incarnation (§1.6.2).</summary>
+    /// <summary>StopPlaying → ReportEndOfStream → StartPlaying at the new time with a new incarnation (docs/protocol/mmst.md#s1.6.2).</summary>
     public async ValueTask SeekAsync(TimeSpan position, CancellationToken cancellationToken)
     {
         _gate.ThrowIfClosed(this);
@@ -220,17 +220,17 @@ internal sealed partial class MmstSession : IMmsSession
         }
     }
 
-    /// <summary>Steps 1–7 of the canonical sequence (§1.6.1) with the data on this connection.</summary>
+    /// <summary>Steps 1–7 of the canonical sequence (docs/protocol/mmst.md#s1.6.1) with the data on this connection.</summary>
     private async Task HandshakeAsync(Guid clientGuid, CancellationToken cancellationToken)
     {
         long deadline = MmsErrors.Deadline(_time, _options.HandshakeTimeout);
         int localPort = (_control.Connection.LocalEndPoint as IPEndPoint)?.Port ?? 0;
         await _control.OpenAsync(clientGuid, localPort, deadline, cancellationToken).ConfigureAwait(false);
 
-        // 5. ReadBlock → ReportReadBlock + header pieces (§1.5.7).
+        // 5. ReadBlock → ReportReadBlock + header pieces (docs/protocol/mmst.md#s1.5.7).
         await ReadHeaderAsync(deadline, cancellationToken).ConfigureAwait(false);
 
-        // 6.–7. StreamSwitch, StartPlaying (§1.5.8, §1.5.9).
+        // 6.–7. StreamSwitch, StartPlaying (docs/protocol/mmst.md#s1.5.8, docs/protocol/mmst.md#s1.5.9).
         if (await _control.SelectAndPlayAsync(deadline, cancellationToken).ConfigureAwait(false))
         {
             _state = ReadState.Ended; // nothing to play from there (e.g. a start position past the end)
@@ -265,7 +265,7 @@ internal sealed partial class MmstSession : IMmsSession
             }
 
             // vlc takes header pieces whatever their incarnation and stops at fileHeaderSize; ffmpeg/libmms stop at
-            // AFFlags 0x08/0x0C (§1.3). Both rules end the header here.
+            // AFFlags 0x08/0x0C (docs/protocol/mmst.md#s1.3). Both rules end the header here.
             MmsDataPacketHeader piece = pdu.DataHeader;
             assembler.Append(pdu.Payload, MmsClientStep.Header);
             if (MmsDataPacketFlags.IsFinalHeaderPiece(piece.AfFlags)
@@ -278,7 +278,7 @@ internal sealed partial class MmstSession : IMmsSession
         _control.InstallHeader(MmsClientStep.Header);
     }
 
-    /// <summary>One step of the read loop: cut a PDU and decide what it means (§1.6.1 rows 7–8, §1.5.10, §1.5.11).</summary>
+    /// <summary>One step of the read loop: cut a PDU and decide what it means (docs/protocol/mmst.md#s1.6.1 rows 7–8, docs/protocol/mmst.md#s1.5.10, docs/protocol/mmst.md#s1.5.11).</summary>
     private ReadAction ProcessOne(out MmsReadResult result)
     {
         result = default;
@@ -311,7 +311,7 @@ internal sealed partial class MmstSession : IMmsSession
                 return ReadAction.Continue;
             }
 
-            // An earlier play incarnation (before a seek) or packet-pair filler (§1.6.5): drop it.
+            // An earlier play incarnation (before a seek) or packet-pair filler (docs/protocol/mmst.md#s1.6.5): drop it.
             _control.CountStale();
             CheckUnusableRun();
             return ReadAction.Continue;

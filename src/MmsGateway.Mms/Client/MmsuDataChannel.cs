@@ -7,8 +7,8 @@ using MmsGateway.Mms.Mmsu;
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// The UDP side of an MMSU session (protocol.md §1.8): a local socket the server sends header pieces and media data
-/// packets to (one data packet per datagram, the 8-byte preheader of §1.3), and the RequestPacketListResend
+/// The UDP side of an MMSU session (docs/protocol/mmsu.md#s1.8): a local socket the server sends header pieces and media data
+/// packets to (one data packet per datagram, the 8-byte preheader of docs/protocol/mmst.md#s1.3), and the RequestPacketListResend
 /// datagrams (item 7) sent back for lost packets.
 /// <para>
 /// The order, the gaps and when to ask again are the <see cref="MmsuReorderWindow"/>'s; this class does the I/O around
@@ -61,10 +61,10 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
-    /// <summary>nCubs from ReportFunnelInfo, echoed in resend requests (§1.5.3, §1.8 item 7).</summary>
+    /// <summary>nCubs from ReportFunnelInfo, echoed in resend requests (docs/protocol/mmst.md#s1.5.3, docs/protocol/mmsu.md#s1.8.7).</summary>
     public uint ClientId { get; set; }
 
-    /// <summary>Low 16 bits of openFileId (§1.8 item 7).</summary>
+    /// <summary>Low 16 bits of openFileId (docs/protocol/mmsu.md#s1.8.7).</summary>
     public ushort SourceId { get; set; }
 
     /// <summary>Datagrams received from the server (any kind), to tell "UDP blocked" from "header incomplete".</summary>
@@ -82,7 +82,7 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
     public long Duplicates => _window.Duplicates;
 
     /// <summary>
-    /// Binds a UDP socket on the local address of the control connection (vlc does the same, §1.8 item 1), at
+    /// Binds a UDP socket on the local address of the control connection (vlc does the same, docs/protocol/mmsu.md#s1.8.1), at
     /// <see cref="MmsClientOptions.MmsuLocalPort"/> (0: any free port).
     /// </summary>
     public static MmsuDataChannel Open(Uri url, IPEndPoint controlLocal, IPAddress server, MmsClientOptions options,
@@ -117,7 +117,7 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
     }
 
     /// <summary>
-    /// Receives the header pieces of one ReadBlock (§1.8 item 5): datagrams whose incarnation byte is
+    /// Receives the header pieces of one ReadBlock (docs/protocol/mmsu.md#s1.8.5): datagrams whose incarnation byte is
     /// <paramref name="incarnation"/>, collected by piece index (LocationId) until the final piece and every piece
     /// before it are there. False when <paramref name="timeout"/> passes first. Only used before play starts.
     /// </summary>
@@ -242,7 +242,7 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>Puts one media datagram into the window (§1.8 item 6).</summary>
+    /// <summary>Puts one media datagram into the window (docs/protocol/mmsu.md#s1.8.6).</summary>
     private void Accept(MmsDataPacketHeader preheader, int payload)
     {
         MmsuArrival arrival;
@@ -283,7 +283,7 @@ internal sealed partial class MmsuDataChannel : IAsyncDisposable
         if (resends.HeadLost) Signal.Set();
     }
 
-    /// <summary>RequestPacketListResend to the server's UDP port (§1.8 item 7).</summary>
+    /// <summary>RequestPacketListResend to the server's UDP port (docs/protocol/mmsu.md#s1.8.7).</summary>
     private void SendRequest(ReadOnlySpan<uint> sequences)
     {
         for (int i = 0; i < sequences.Length; i++)

@@ -24,7 +24,7 @@ internal sealed partial class MmsuSession : IMmsSession
 
     /// <summary>
     /// The control connection is quiet while data flows over UDP except for the server's pings; a server drops a
-    /// silent client after its idle timeout, 3600 s recommended (§1.5.10), so that bounds the wait here too.
+    /// silent client after its idle timeout, 3600 s recommended (docs/protocol/mmst.md#s1.5.10), so that bounds the wait here too.
     /// </summary>
     private static readonly TimeSpan ControlIdleTimeout = TimeSpan.FromSeconds(3600);
 
@@ -121,7 +121,7 @@ internal sealed partial class MmsuSession : IMmsSession
                 TimeSpan wait = _control.Remaining(deadline);
                 if (nothingPending && _udpEnded)
                 {
-                    // Give the tail probes two resend intervals after the end of stream (§1.8 item 7).
+                    // Give the tail probes two resend intervals after the end of stream (docs/protocol/mmsu.md#s1.8.7).
                     TimeSpan grace = (_options.MmsuResendInterval * 2) - _time.GetElapsedTime(Volatile.Read(ref _udpEndedAt));
                     if (grace <= TimeSpan.Zero)
                     {
@@ -148,7 +148,7 @@ internal sealed partial class MmsuSession : IMmsSession
         }
     }
 
-    /// <summary>A StreamSwitch (0x33) on the control connection (§5.4); the control loop checks its answer.</summary>
+    /// <summary>A StreamSwitch (0x33) on the control connection (docs/protocol/selection.md#s5.4); the control loop checks its answer.</summary>
     public async ValueTask SelectStreamsAsync(IReadOnlyList<StreamSelection> selection,
         CancellationToken cancellationToken)
     {
@@ -158,7 +158,7 @@ internal sealed partial class MmsuSession : IMmsSession
 
     /// <summary>
     /// StopPlaying, its ReportEndOfStream (seen by the control loop), then StartPlaying with a new play incarnation;
-    /// the window restarts at sequence 0 for the new play (§1.6.2, §1.8 item 6).
+    /// the window restarts at sequence 0 for the new play (docs/protocol/mmst.md#s1.6.2, docs/protocol/mmsu.md#s1.8.6).
     /// </summary>
     public async ValueTask SeekAsync(TimeSpan position, CancellationToken cancellationToken)
     {
@@ -223,7 +223,7 @@ internal sealed partial class MmsuSession : IMmsSession
         }
     }
 
-    /// <summary>Steps 1–7 of the canonical sequence (§1.6.1) with the funnel, the header and the data over UDP.</summary>
+    /// <summary>Steps 1–7 of the canonical sequence (docs/protocol/mmst.md#s1.6.1) with the funnel, the header and the data over UDP.</summary>
     private async Task HandshakeAsync(Guid clientGuid, CancellationToken cancellationToken)
     {
         long deadline = MmsErrors.Deadline(_time, _options.HandshakeTimeout);
@@ -231,18 +231,18 @@ internal sealed partial class MmsuSession : IMmsSession
             deadline, cancellationToken).ConfigureAwait(false);
         _udp.SourceId = (ushort)_control.OpenFileId;
 
-        // 5. ReadBlock → ReportReadBlock, the header pieces as datagrams (§1.5.7, §1.8 item 5).
+        // 5. ReadBlock → ReportReadBlock, the header pieces as datagrams (docs/protocol/mmst.md#s1.5.7, docs/protocol/mmsu.md#s1.8.5).
         await ReadHeaderAsync(deadline, cancellationToken).ConfigureAwait(false);
 
-        // 6.–7. StreamSwitch, StartPlaying (§1.5.8, §1.5.9); the window is ready before the first datagram can come.
+        // 6.–7. StreamSwitch, StartPlaying (docs/protocol/mmst.md#s1.5.8, docs/protocol/mmst.md#s1.5.9); the window is ready before the first datagram can come.
         _udp.BeginPlay((byte)_control.PlayIncarnation, _control.Header.PacketSize);
         if (await _control.SelectAndPlayAsync(deadline, cancellationToken).ConfigureAwait(false)) _ended = true;
     }
 
     /// <summary>
-    /// ReadBlock until the header pieces arrive as datagrams (§1.8 item 5): each try waits the Header timer
+    /// ReadBlock until the header pieces arrive as datagrams (docs/protocol/mmsu.md#s1.8.5): each try waits the Header timer
     /// (<see cref="MmsClientOptions.MmsuHeaderTimeout"/>, else 1 s + header size / bitrate within 1–30 s, MS-MMSP
-    /// 3.1.6.1), then sends CancelReadBlock and a ReadBlock with the next header incarnation (1..8, §1.6.5). Nothing
+    /// 3.1.6.1), then sends CancelReadBlock and a ReadBlock with the next header incarnation (1..8, docs/protocol/mmst.md#s1.6.5). Nothing
     /// at all over UDP means UDP is blocked: the failure is marked for the TCP fall-back.
     /// </summary>
     private async Task ReadHeaderAsync(long deadline, CancellationToken cancellationToken)
@@ -286,7 +286,7 @@ internal sealed partial class MmsuSession : IMmsSession
 
     /// <summary>
     /// The TCP connection carries no data, only pings (answered), acknowledgements (checked) and the end of the
-    /// stream (§1.8 item 8). Failures are kept for the reader, which throws them on its next call.
+    /// stream (docs/protocol/mmsu.md#s1.8.8). Failures are kept for the reader, which throws them on its next call.
     /// </summary>
     private async Task ControlLoopAsync()
     {

@@ -12,9 +12,9 @@ using MmsGateway.Mms.Sessions;
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// Receives an NSC station's multicast (protocol.md §7.3, MS-MSB): joins the group on every IPv4 interface, takes
+/// Receives an NSC station's multicast (docs/protocol/nsc.md#s7.3, MS-MSB): joins the group on every IPv4 interface, takes
 /// the ASF header from the station file's FormatN (the multicast itself never carries one), and turns MSB data
-/// datagrams into full-size ASF packets (re-padded, §4.9); beacons only prove the station alive. Parity packets of
+/// datagrams into full-size ASF packets (re-padded, docs/protocol/asf.md#s4.9); beacons only prove the station alive. Parity packets of
 /// the error-correction spans (same dwPacketID as the packet before) are skipped. Stream selection is applied here,
 /// since the group carries every stream. Always broadcast; no seeking.
 /// </summary>
@@ -66,7 +66,7 @@ internal sealed partial class MsbSession : IMmsSession
 
     /// <summary>
     /// Joins the station's group and waits for its first datagram (packet or beacon) for
-    /// <see cref="MmsClientOptions.MulticastOpenTimeout"/> (the Open timer of §7.3); then the caller tries the
+    /// <see cref="MmsClientOptions.MulticastOpenTimeout"/> (the Open timer of docs/protocol/nsc.md#s7.3); then the caller tries the
     /// station's Unicast URL.
     /// </summary>
     public static async Task<MsbSession> OpenAsync(Uri url, NscFile station, MmsClientOptions options, ILogger logger,
@@ -139,7 +139,7 @@ internal sealed partial class MsbSession : IMmsSession
                         if (beacons)
                         {
                             LogSilent(_logger, Url, _options.ReadTimeout.TotalSeconds);
-                            return MmsReadResult.EndOfStream; // the End-of-Stream timer of §7.3
+                            return MmsReadResult.EndOfStream; // the End-of-Stream timer of docs/protocol/nsc.md#s7.3
                         }
 
                         throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Read, Url,
@@ -155,14 +155,14 @@ internal sealed partial class MsbSession : IMmsSession
                     continue;
                 }
 
-                // dwPacketID u32 | wStreamID u16 | wPacketSize u16 | ASF packet (§7.3).
+                // dwPacketID u32 | wStreamID u16 | wPacketSize u16 | ASF packet (docs/protocol/nsc.md#s7.3).
                 uint packetId = BinaryPrimitives.ReadUInt32LittleEndian(datagram);
                 int formatId = BinaryPrimitives.ReadUInt16LittleEndian(datagram[4..]) & MsbPacket.FormatIdMask;
                 int size = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(datagram[6..]), datagram.Length);
                 if (size < MsbPacket.HeaderSize || packetId == _lastPacketId) continue; // malformed, or parity
                 if (formatId != _formatId)
                 {
-                    // The server moved to another playlist entry with another header (§7.3 wStreamID).
+                    // The server moved to another playlist entry with another header (docs/protocol/nsc.md#s7.3 wStreamID).
                     NscFormat? format = _station.Formats.FirstOrDefault(f => f.FormatId == formatId);
                     if (format is null) continue; // a format the station file does not describe
                     InstallFormat(format);

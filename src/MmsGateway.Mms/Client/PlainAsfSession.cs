@@ -7,7 +7,7 @@ using MmsGateway.Mms.Sessions;
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// A plain ASF file read from its start (protocol.md §4.1, §6.1): the body of an HTTP download from a web server
+/// A plain ASF file read from its start (docs/protocol/asf.md#s4.1, docs/protocol/asx.md#s6.1): the body of an HTTP download from a web server
 /// that is not a Windows Media server, or a local file a playlist names. The Header Object and the 50 Data Object
 /// bytes, then fixed-size packets until the declared count or the end of the body (a truncated file ends at its last
 /// whole packet). Every read has the <see cref="MmsClientOptions.ReadTimeout"/> deadline. Stream selection is applied

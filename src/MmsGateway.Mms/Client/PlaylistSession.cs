@@ -5,9 +5,9 @@ using MmsGateway.Mms.Playlists;
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// A client-side playlist of several entries (ASX, protocol.md §6.2) played as one session: when an entry ends, the
+/// A client-side playlist of several entries (ASX, docs/protocol/asx.md#s6.2) played as one session: when an entry ends, the
 /// next one that connects takes over and <see cref="ReadAsync"/> reports <see cref="MmsReadResultKind.HeaderChanged"/>
-/// (the same signal as a server-side playlist, §1.5.11). An endless REPEAT starts again from its first entry; a
+/// (the same signal as a server-side playlist, docs/protocol/mmst.md#s1.5.11). An endless REPEAT starts again from its first entry; a
 /// whole round in which nothing connects ends the stream.
 /// </summary>
 internal sealed partial class PlaylistSession : IMmsSession

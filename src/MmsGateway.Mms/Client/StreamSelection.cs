@@ -1,7 +1,7 @@
 namespace MmsGateway.Mms.Client;
 
 /// <summary>
-/// One stream to take upstream and its thinning level (protocol.md §5.1, MS-MMSP 2.2.4.28.1): 0 = every payload,
+/// One stream to take upstream and its thinning level (docs/protocol/selection.md#s5.1, MS-MMSP 2.2.4.28.1): 0 = every payload,
 /// 1 = key-frame payloads only, 2 = off. Streams of the header that a selection does not name are switched off.
 /// </summary>
 public readonly record struct StreamSelection(int StreamNumber, int ThinningLevel)

@@ -81,7 +81,7 @@ public sealed class AsfFile : IDisposable
             var declaredBySize = data.ObjectSize >= AsfDataObjectHeader.Size
                 ? (long)Math.Min((data.ObjectSize - AsfDataObjectHeader.Size) / (ulong)packetSize, long.MaxValue)
                 : 0;
-            // Broadcast captures and live dumps carry invalid counts (§4.1, §4.3): use what is there.
+            // Broadcast captures and live dumps carry invalid counts (docs/protocol/asf.md#s4.1, docs/protocol/asf.md#s4.3): use what is there.
             var declared = header.IsBroadcast || data.ObjectSize <= AsfDataObjectHeader.Size
                 ? available
                 : Math.Min(declaredBySize, (long)Math.Min(data.TotalDataPackets == 0 ? ulong.MaxValue : data.TotalDataPackets, long.MaxValue));

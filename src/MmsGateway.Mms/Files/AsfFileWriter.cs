@@ -56,7 +56,7 @@ public sealed class AsfFileWriter : IAsyncDisposable
     public uint LastSendTime => _lastSendTime;
 
     /// <summary>
-    /// The content time of the last presentation written (presentation times include the preroll, §4.3): what a
+    /// The content time of the last presentation written (presentation times include the preroll, docs/protocol/asf.md#s4.3): what a
     /// player shows at the end of the file.
     /// </summary>
     public TimeSpan ContentDuration => PacketsWritten == 0
@@ -208,7 +208,7 @@ public sealed class AsfFileWriter : IAsyncDisposable
 
     /// <summary>
     /// Finishes the file with durations measured from the packets written: Play Duration up to the last presentation
-    /// time (it includes the preroll, §4.3), Send Duration from the first to the last send time plus that packet's
+    /// time (it includes the preroll, docs/protocol/asf.md#s4.3), Send Duration from the first to the last send time plus that packet's
     /// duration. Returns them (100-ns units).
     /// </summary>
     public async ValueTask<(ulong PlayDuration, ulong SendDuration)> CompleteAsync(CancellationToken cancellationToken)

@@ -54,10 +54,10 @@ public sealed record AsfRecordResult(
     MmsClientException? Error = null);
 
 /// <summary>
-/// Saves an <see cref="IMmsSession"/> as a finished ASF file with <see cref="AsfFileWriter"/> (design.md "record"):
+/// Saves an <see cref="IMmsSession"/> as a finished ASF file with <see cref="AsfFileWriter"/> (docs/design.md#record):
 /// <list type="bullet">
 /// <item>the header rewritten to the kept streams and, at the end, to the real packet count, sizes and durations,
-/// with a Simple Index over the first kept video stream, so the file is seekable (§4.3, §4.10);</item>
+/// with a Simple Index over the first kept video stream, so the file is seekable (docs/protocol/asf.md#s4.3, docs/protocol/asf.md#s4.10);</item>
 /// <item>the file starts at the first packet that begins a key frame of a kept video stream (a live join starts
 /// anywhere), with its time stamps rebased so that it starts at the preroll like a file made from the start (send
 /// time 0, first presentation at the preroll); a live header's broadcast flags become a file's;</item>
@@ -169,7 +169,7 @@ public static class AsfRecorder
         }
     }
 
-    /// <summary>Seeks to a little before the file's last packet (§1.6.2, §2.8).</summary>
+    /// <summary>Seeks to a little before the file's last packet (docs/protocol/mmst.md#s1.6.2, docs/protocol/mmsh.md#s2.8).</summary>
     private static async Task SeekForResumeAsync(IMmsSession session, ResumePoint resume, CancellationToken cancellationToken)
     {
         TimeSpan position = TimeSpan.FromMilliseconds(resume.LastSendTime) - ResumeLead;

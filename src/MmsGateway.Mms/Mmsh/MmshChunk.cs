@@ -33,7 +33,7 @@ public readonly struct MmshChunk
 
     /// <summary>
     /// The MMS data packet preheader of <c>$H</c>, <c>$D</c> and <c>$M</c> (default otherwise). Its PacketSize should
-    /// equal <see cref="PacketLength"/> but is not relied on: vlc trusts one, ffmpeg the other (protocol.md §2.5).
+    /// equal <see cref="PacketLength"/> but is not relied on: vlc trusts one, ffmpeg the other (docs/protocol/mmsh.md#s2.5).
     /// </summary>
     public MmsDataPacketHeader Preheader { get; }
 

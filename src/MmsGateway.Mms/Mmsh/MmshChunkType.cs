@@ -1,6 +1,6 @@
 namespace MmsGateway.Mms.Mmsh;
 
-/// <summary>The PacketID byte of the 4-byte <c>$X</c> framing header (protocol.md §2.5, MS-WMSP 2.2.3).</summary>
+/// <summary>The PacketID byte of the 4-byte <c>$X</c> framing header (docs/protocol/mmsh.md#s2.5, MS-WMSP 2.2.3).</summary>
 public enum MmshChunkType : byte
 {
     /// <summary><c>$H</c>: ASF header piece (preheader follows).</summary>
@@ -25,7 +25,7 @@ public enum MmshChunkType : byte
     PipelineTest = (byte)'T',
 }
 
-/// <summary>Reason codes of <c>$E</c> and <c>$C</c> (protocol.md §2.5).</summary>
+/// <summary>Reason codes of <c>$E</c> and <c>$C</c> (docs/protocol/mmsh.md#s2.5).</summary>
 public static class MmshReason
 {
     /// <summary><c>$E</c>: finished, nothing more until the next Play.</summary>

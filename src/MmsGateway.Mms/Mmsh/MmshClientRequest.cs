@@ -6,8 +6,8 @@ using MmsGateway.Mms.Mmst;
 namespace MmsGateway.Mms.Mmsh;
 
 /// <summary>
-/// The client side's Describe and Play request heads, laid out as the open clients send them (protocol.md §2.6,
-/// §2.7): HTTP/1.0, <c>Connection: Close</c>, one TCP connection per request, no pipelining.
+/// The client side's Describe and Play request heads, laid out as the open clients send them (docs/protocol/mmsh.md#s2.6,
+/// docs/protocol/mmsh.md#s2.7): HTTP/1.0, <c>Connection: Close</c>, one TCP connection per request, no pipelining.
 /// </summary>
 /// <param name="PathAndQuery">Request target, e.g. <c>/live/stream.asf</c>.</param>
 /// <param name="Host">Host header; open clients always include the port (<c>host:80</c>).</param>
@@ -39,8 +39,8 @@ public sealed record MmshClientRequest(string PathAndQuery, string Host, string 
     /// <summary>
     /// Writes a Play. <paramref name="streamTimeMs"/> null gives the live form (<c>no-cache,rate=1.000000,
     /// request-context=N</c>, no start position); a time gives <c>stream-time</c>, which takes precedence over
-    /// everything on the server (§2.7), with <c>stream-offset=0:0</c> at 0 as vlc sends it and the "unused" offset
-    /// otherwise. Every stream should be listed, chosen ones <c>:0</c>, others <c>:2</c> (protocol.md §5.4).
+    /// everything on the server (docs/protocol/mmsh.md#s2.7), with <c>stream-offset=0:0</c> at 0 as vlc sends it and the "unused" offset
+    /// otherwise. Every stream should be listed, chosen ones <c>:0</c>, others <c>:2</c> (docs/protocol/selection.md#s5.4).
     /// </summary>
     public void WritePlay(IBufferWriter<byte> writer, IReadOnlyCollection<StreamSwitchEntry> entries,
         uint? streamTimeMs, uint requestContext = 2)

@@ -1,8 +1,8 @@
 namespace MmsGateway.Mms.Mmsh;
 
 /// <summary>
-/// Tokens of the response Pragma <c>features="…"</c> (protocol.md §2.4). Always send one: vlc assumes broadcast and
-/// libmms assumes seekable without it (§2.6).
+/// Tokens of the response Pragma <c>features="…"</c> (docs/protocol/mmsh.md#s2.4). Always send one: vlc assumes broadcast and
+/// libmms assumes seekable without it (docs/protocol/mmsh.md#s2.6).
 /// </summary>
 public static class MmshFeatures
 {

@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 namespace MmsGateway.Mms.Mmsh;
 
 /// <summary>
-/// The <c>$X</c> framing inside Describe and Play response bodies (protocol.md §2.5, MS-WMSP 2.2.3): a 4-byte
+/// The <c>$X</c> framing inside Describe and Play response bodies (docs/protocol/mmsh.md#s2.5, MS-WMSP 2.2.3): a 4-byte
 /// header (frame byte 0x24, PacketID, u16 PacketLength = bytes that follow), then for <c>$H</c>/<c>$D</c>/<c>$M</c>
 /// the 8-byte MMS data packet preheader and the payload.
 /// </summary>
@@ -22,7 +22,7 @@ public static class MmshFraming
     private const byte FollowsImmediatelyBit = 0x80;
 
     /// <summary>
-    /// Reads the next chunk of a known type, skipping chunks of unknown types by their length (protocol.md §2.9).
+    /// Reads the next chunk of a known type, skipping chunks of unknown types by their length (docs/protocol/mmsh.md#s2.9).
     /// Returns false, with the reader where it was, when the chunk is not complete yet; throws
     /// <see cref="MmsProtocolException"/> for a frame byte that is not '$' or a length too short for the type.
     /// </summary>
@@ -124,14 +124,14 @@ public static class MmshFraming
         var preheader = MmsDataPacketHeader.ForPayload(locationId, incarnation, afFlags, payloadLength);
         destination[0] = FrameByte;
         destination[1] = (byte)type;
-        // PacketLength (outer) must equal PacketSize (inner): ffmpeg reads one, vlc the other (protocol.md §10.13).
+        // PacketLength (outer) must equal PacketSize (inner): ffmpeg reads one, vlc the other (docs/protocol/interop.md#s10.13).
         BinaryPrimitives.WriteUInt16LittleEndian(destination[2..], preheader.PacketSize);
         preheader.Write(destination[FramingHeaderSize..]);
     }
 
     /// <summary>
     /// Writes the whole ASF header as one <c>$H</c> (LocationId 0, AFFlags 0x0C): ffmpeg cannot play a header split
-    /// over several <c>$H</c> (protocol.md §2.5), so a header above 65 527 bytes cannot be served to it at all.
+    /// over several <c>$H</c> (docs/protocol/mmsh.md#s2.5), so a header above 65 527 bytes cannot be served to it at all.
     /// </summary>
     public static void WriteHeader(IBufferWriter<byte> writer, ReadOnlySpan<byte> asfHeader, byte incarnation = 0) =>
         WriteWithPrefix(writer, MmshChunkType.Header, 0, incarnation, MmsDataPacketFlags.HeaderPieceFinal, asfHeader);

@@ -7,7 +7,7 @@ namespace MmsGateway.Mms.Mmsh;
 
 /// <summary>
 /// The lines of a server's HTTP/1.0 response head, written as ASCII into a buffer writer: the status line (always with
-/// a reason phrase: libmms fails without one, protocol.md §10.17), header fields, the empty line. Values are checked so
+/// a reason phrase: libmms fails without one, docs/protocol/interop.md#s10.17), header fields, the empty line. Values are checked so
 /// that none can break the head apart (header injection).
 /// </summary>
 internal static class MmshHeadWriter

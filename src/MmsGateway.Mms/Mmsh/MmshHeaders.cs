@@ -2,7 +2,7 @@ using System.Collections;
 
 namespace MmsGateway.Mms.Mmsh;
 
-/// <summary>HTTP header fields in arrival order, looked up case-insensitively (protocol.md §3.2 item 1).</summary>
+/// <summary>HTTP header fields in arrival order, looked up case-insensitively (docs/protocol/servers.md#s3.2.1).</summary>
 public sealed class MmshHeaders : IReadOnlyList<KeyValuePair<string, string>>
 {
     private readonly List<KeyValuePair<string, string>> _fields;

@@ -10,7 +10,7 @@ namespace MmsGateway.Mms.Mmsh;
 /// </summary>
 internal static class MmshHttpHead
 {
-    /// <summary>Largest head accepted. Real MMSH heads are under 1 KiB (protocol.md §2.6, §2.7, §9).</summary>
+    /// <summary>Largest head accepted. Real MMSH heads are under 1 KiB (docs/protocol/mmsh.md#s2.6, docs/protocol/mmsh.md#s2.7, docs/protocol/interop.md#s9).</summary>
     public const int MaxHeadLength = 16 * 1024;
 
     /// <summary>Most lines accepted, start line included.</summary>

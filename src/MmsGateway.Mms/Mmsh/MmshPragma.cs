@@ -4,7 +4,7 @@ namespace MmsGateway.Mms.Mmsh;
 public readonly record struct MmshPragmaToken(string Name, string? Value);
 
 /// <summary>
-/// Pragma token parsing (protocol.md §2.4, MS-WMSP 2.2.1.4): every Pragma line is split on commas (outside double
+/// Pragma token parsing (docs/protocol/mmsh.md#s2.4, MS-WMSP 2.2.1.4): every Pragma line is split on commas (outside double
 /// quotes, so <c>features="seekable,stridable"</c> stays one token), trimmed, and split on the first '='.
 /// <c>stream-switch-entry</c> and <c>log-line</c> own their line and keep its whole remainder as the value, since
 /// it holds spaces (and, for log-line, commas).
@@ -97,7 +97,7 @@ public static class MmshPragma
 
     /// <summary>
     /// Leading decimal digits as a u32: <c>stream-time=0Connection: Close</c> (ffmpeg 5.1's missing CRLF,
-    /// protocol.md §2.7) reads as 0. Null when there is no digit or the number does not fit.
+    /// docs/protocol/mmsh.md#s2.7) reads as 0. Null when there is no digit or the number does not fit.
     /// </summary>
     public static uint? ParseLeadingUInt32(string? value)
     {
@@ -127,7 +127,7 @@ public static class MmshPragma
         return digits == 0 ? null : (uint)number;
     }
 
-    /// <summary><c>hi:lo</c> as two decimal u32 halves of a 64-bit byte offset (protocol.md §2.4).</summary>
+    /// <summary><c>hi:lo</c> as two decimal u32 halves of a 64-bit byte offset (docs/protocol/mmsh.md#s2.4).</summary>
     public static ulong? ParseStreamOffset(string? value)
     {
         if (value is null)

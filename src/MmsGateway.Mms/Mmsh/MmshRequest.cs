@@ -6,7 +6,7 @@ using MmsGateway.Mms.Mmst;
 namespace MmsGateway.Mms.Mmsh;
 
 /// <summary>
-/// A parsed MMSH request head for the server side (protocol.md §2.2–§2.4, §3.2): request line, header fields,
+/// A parsed MMSH request head for the server side (docs/protocol/mmsh.md#s2.2 to docs/protocol/mmsh.md#s2.4, docs/protocol/servers.md#s3.2): request line, header fields,
 /// Pragma tokens of every Pragma line, the request kind and the values a server acts on.
 /// </summary>
 public sealed class MmshRequest
@@ -38,7 +38,7 @@ public sealed class MmshRequest
 
     public MmshHeaders Headers { get; }
 
-    /// <summary>Tokens of all Pragma lines in order (protocol.md §2.4).</summary>
+    /// <summary>Tokens of all Pragma lines in order (docs/protocol/mmsh.md#s2.4).</summary>
     public IReadOnlyList<MmshPragmaToken> Pragma { get; }
 
     public MmshRequestKind Kind { get; }
@@ -49,19 +49,19 @@ public sealed class MmshRequest
 
     /// <summary>
     /// From the User-Agent, e.g. 7.10.0.3059. Feature gates compare it with 9.0 ($M, Supported, chunking); open clients
-    /// announce 4.1 or 7.10, and an unknown version is treated as below 9.0 (protocol.md §2.3).
+    /// announce 4.1 or 7.10, and an unknown version is treated as below 9.0 (docs/protocol/mmsh.md#s2.3).
     /// </summary>
     public Version? ClientVersion { get; }
 
     /// <summary>The session id the server assigned earlier, if the client sent one.</summary>
     public uint? ClientId => MmshPragma.ParseLeadingUInt32(GetPragma("client-id"));
 
-    /// <summary>xClientGUID as an opaque string: vlc 3 sends a malformed one and three clients share one (§10.24, §10.32).</summary>
+    /// <summary>xClientGUID as an opaque string: vlc 3 sends a malformed one and three clients share one (docs/protocol/interop.md#s10.24, docs/protocol/interop.md#s10.32).</summary>
     public string? ClientGuid => GetPragma("xClientGUID");
 
     public uint? RequestContext => MmshPragma.ParseLeadingUInt32(GetPragma("request-context"));
 
-    /// <summary>Start time in ms, parsed up to the first non-digit to survive ffmpeg's glued line (§2.7).</summary>
+    /// <summary>Start time in ms, parsed up to the first non-digit to survive ffmpeg's glued line (docs/protocol/mmsh.md#s2.7).</summary>
     public uint? StreamTimeMs => MmshPragma.ParseLeadingUInt32(GetPragma("stream-time"));
 
     public uint? PacketNumber => MmshPragma.ParseLeadingUInt32(GetPragma("packet-num"));
@@ -72,10 +72,10 @@ public sealed class MmshRequest
 
     public uint? StreamSwitchCount => MmshPragma.ParseLeadingUInt32(GetPragma("stream-switch-count"));
 
-    /// <summary>The raw stream-switch-entry list; null when the request has none (= no stream selected, §2.7).</summary>
+    /// <summary>The raw stream-switch-entry list; null when the request has none (= no stream selected, docs/protocol/mmsh.md#s2.7).</summary>
     public string? StreamSwitchEntries => GetPragma(MmshPragma.StreamSwitchEntry);
 
-    /// <summary>Pipelined mode / chunked responses are allowed only with <c>version11-enabled=1</c> (§2.7).</summary>
+    /// <summary>Pipelined mode / chunked responses are allowed only with <c>version11-enabled=1</c> (docs/protocol/mmsh.md#s2.7).</summary>
     public bool Version11Enabled => IsSet("version11-enabled");
 
     public string? ContentType => Headers["Content-Type"];
@@ -88,11 +88,11 @@ public sealed class MmshRequest
     /// <summary>A flag token such as <c>xPlayStrm=1</c>: present with value 1 or with no value.</summary>
     public bool IsSet(string name) => GetPragma(name) is "" or "1";
 
-    /// <summary>Stream selection with the hex/decimal heuristic of protocol.md §2.8.</summary>
+    /// <summary>Stream selection with the hex/decimal heuristic of docs/protocol/mmsh.md#s2.8.</summary>
     public IReadOnlyList<StreamSwitchEntry> GetStreamSwitchEntries(IReadOnlySet<int> existingStreams) =>
         MmshStreamSwitch.Parse(StreamSwitchEntries, existingStreams);
 
-    /// <summary>The start point of a Play by the rules of protocol.md §2.7 / §2.8.</summary>
+    /// <summary>The start point of a Play by the rules of docs/protocol/mmsh.md#s2.7 / docs/protocol/mmsh.md#s2.8.</summary>
     public MmshStartPosition ResolveStartPosition(long headerSize, int packetSize) =>
         MmshStartPosition.Resolve(StreamTimeMs, PacketNumber, StreamOffset, headerSize, packetSize);
 

@@ -1,6 +1,6 @@
 namespace MmsGateway.Mms.Mmsh;
 
-/// <summary>What an MMSH request asks for (protocol.md §2.2, MS-WMSP 2.2.2).</summary>
+/// <summary>What an MMSH request asks for (docs/protocol/mmsh.md#s2.2, MS-WMSP 2.2.2).</summary>
 public enum MmshRequestKind
 {
     /// <summary>A method MS-WMSP does not use, or a POST matching no rule.</summary>
@@ -40,7 +40,7 @@ public enum MmshRequestKind
     NotNsPlayer,
 }
 
-/// <summary>The product of an MMSH User-Agent (protocol.md §2.3).</summary>
+/// <summary>The product of an MMSH User-Agent (docs/protocol/mmsh.md#s2.3).</summary>
 public enum MmshClientProduct
 {
     Other,

@@ -5,7 +5,7 @@ using System.Globalization;
 namespace MmsGateway.Mms.Mmsh;
 
 /// <summary>
-/// A parsed MMSH response head for the client side (protocol.md §2.6, §2.7, §2.9 step 1): status, the Pragma
+/// A parsed MMSH response head for the client side (docs/protocol/mmsh.md#s2.6, docs/protocol/mmsh.md#s2.7, docs/protocol/mmsh.md#s2.9 step 1): status, the Pragma
 /// values <c>client-id</c>, <c>features</c>, <c>timeout</c>, <c>xResetStrm</c>, and Content-Type / Location.
 /// </summary>
 public sealed class MmshResponse
@@ -29,7 +29,7 @@ public sealed class MmshResponse
 
     public int StatusCode { get; }
 
-    /// <summary>Empty when the server sent none (accepted here; libmms would fail, protocol.md §10.17).</summary>
+    /// <summary>Empty when the server sent none (accepted here; libmms would fail, docs/protocol/interop.md#s10.17).</summary>
     public string ReasonPhrase { get; }
 
     public MmshHeaders Headers { get; }
@@ -48,14 +48,14 @@ public sealed class MmshResponse
 
     public bool HasFeatures { get; }
 
-    /// <summary>Broadcast as vlc decides it: a <c>broadcast</c> feature, or no features token at all (§2.6).</summary>
+    /// <summary>Broadcast as vlc decides it: a <c>broadcast</c> feature, or no features token at all (docs/protocol/mmsh.md#s2.6).</summary>
     public bool IsBroadcast => !HasFeatures || HasFeature(MmshFeatures.Broadcast);
 
     public bool IsSeekable => HasFeature(MmshFeatures.Seekable);
 
     public string? ContentType => Headers["Content-Type"];
 
-    /// <summary>Redirect target of a 3xx (vlc follows 301/302/303/307, §2.6).</summary>
+    /// <summary>Redirect target of a 3xx (vlc follows 301/302/303/307, docs/protocol/mmsh.md#s2.6).</summary>
     public string? Location => Headers["Location"];
 
     public long? ContentLength => MmshRequest.ParseContentLength(Headers["Content-Length"]);

@@ -5,7 +5,7 @@ using System.Text.Unicode;
 namespace MmsGateway.Mms.Mmsh;
 
 /// <summary>
-/// The value of a server's <c>Pragma</c> response header (protocol.md §2.6, §2.7, §3.2 item 3; MS-WMSP 2.2.1.4),
+/// The value of a server's <c>Pragma</c> response header (docs/protocol/mmsh.md#s2.6, docs/protocol/mmsh.md#s2.7, docs/protocol/servers.md#s3.2.3; MS-WMSP 2.2.1.4),
 /// written into a span. A streaming response (Describe, Play) carries
 /// <c>no-cache,client-id=N[,xResetStrm=1],features="…",timeout=T</c>: libmms and vlc look for the features substring
 /// (<c>broadcast</c>) and take the session's client-id from here. An empty answer to a POST carries
@@ -53,7 +53,7 @@ public static class MmshResponsePragma
         return true;
     }
 
-    /// <summary>Writes the form of an empty answer (KeepAlive, Log, Stop, SelectStream: §3.2 item 9).</summary>
+    /// <summary>Writes the form of an empty answer (KeepAlive, Log, Stop, SelectStream: docs/protocol/servers.md#s3.2.9).</summary>
     public static bool TryWriteEmpty(Span<byte> destination, MmshResponseInfo info, out int written)
     {
         ArgumentNullException.ThrowIfNull(info);

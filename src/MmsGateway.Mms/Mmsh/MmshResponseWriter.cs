@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmsh;
 
 /// <summary>
-/// The server side's response heads (protocol.md §2.6, §2.7, §3.2): HTTP/1.0 with a reason phrase (libmms fails
+/// The server side's response heads (docs/protocol/mmsh.md#s2.6, docs/protocol/mmsh.md#s2.7, docs/protocol/servers.md#s3.2): HTTP/1.0 with a reason phrase (libmms fails
 /// without one), Server, Cache-Control, Content-Type, the Pragma line with client-id, features and timeout
 /// (<see cref="MmshResponsePragma"/>), and <c>Connection: close</c> — the body ends when the connection closes.
 /// </summary>
@@ -22,7 +22,7 @@ public static class MmshResponseWriter
 
     /// <summary>
     /// The Describe head. Its body is one <c>$H</c>, so Content-Length is 4 + 8 + header bytes; vlc ignores it and
-    /// reads until the connection closes (§10.16).
+    /// reads until the connection closes (docs/protocol/interop.md#s10.16).
     /// </summary>
     public static void WriteDescribe(IBufferWriter<byte> writer, MmshResponseInfo info, int asfHeaderLength)
     {
@@ -44,7 +44,7 @@ public static class MmshResponseWriter
         WriteClose(writer);
     }
 
-    /// <summary>The empty 200 answer to KeepAlive, Log, Stop and SelectStream POSTs (§3.2 item 9).</summary>
+    /// <summary>The empty 200 answer to KeepAlive, Log, Stop and SelectStream POSTs (docs/protocol/servers.md#s3.2.9).</summary>
     public static void WriteEmpty(IBufferWriter<byte> writer, MmshResponseInfo info)
     {
         ArgumentNullException.ThrowIfNull(writer);

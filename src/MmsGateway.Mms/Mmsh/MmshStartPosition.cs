@@ -12,7 +12,7 @@ public enum MmshStartKind
     Packet,
 }
 
-/// <summary>Where a Play asks to start (protocol.md §2.7, MS-WMSP 3.2.5.6).</summary>
+/// <summary>Where a Play asks to start (docs/protocol/mmsh.md#s2.7, MS-WMSP 3.2.5.6).</summary>
 public readonly record struct MmshStartPosition(MmshStartKind Kind, uint TimeMs, uint PacketIndex)
 {
     /// <summary>The "unused" value of stream-time and packet-num.</summary>
@@ -26,7 +26,7 @@ public readonly record struct MmshStartPosition(MmshStartKind Kind, uint TimeMs,
     /// <summary>
     /// stream-time if present and neither 0 nor 4294967295; else packet-num unless 4294967295; else stream-offset
     /// unless unused (0:0 is the start; other offsets go through <see cref="PacketIndexFromStreamOffset"/>); else the
-    /// beginning (protocol.md §2.7).
+    /// beginning (docs/protocol/mmsh.md#s2.7).
     /// </summary>
     /// <param name="headerSize">ASF header bytes including the 50 Data Object bytes.</param>
     /// <param name="packetSize">The content's fixed ASF data packet size.</param>
@@ -54,7 +54,7 @@ public readonly record struct MmshStartPosition(MmshStartKind Kind, uint TimeMs,
 
     /// <summary>
     /// The packet a stream-offset means. The spec's byte offset in the file (header + k·P), vlc's k·P and libmms'
-    /// (k+1)·P all occur, so (heuristic of protocol.md §2.8): if the offset is at or past the header and lands on a
+    /// (k+1)·P all occur, so (heuristic of docs/protocol/mmsh.md#s2.8): if the offset is at or past the header and lands on a
     /// packet boundary after it, it is a file offset; otherwise it counts packets from 0.
     /// </summary>
     public static uint PacketIndexFromStreamOffset(ulong offset, long headerSize, int packetSize)

@@ -4,13 +4,13 @@ using MmsGateway.Mms.Mmst;
 namespace MmsGateway.Mms.Mmsh;
 
 /// <summary>
-/// <c>stream-switch-entry=src:dst:thin …</c> (protocol.md §2.4, §5.1): a space-separated list of triples whose
-/// stream numbers are hex per spec, vlc and mplayer but decimal in ffmpeg, libmms and older vlc (§2.8).
+/// <c>stream-switch-entry=src:dst:thin …</c> (docs/protocol/mmsh.md#s2.4, docs/protocol/selection.md#s5.1): a space-separated list of triples whose
+/// stream numbers are hex per spec, vlc and mplayer but decimal in ffmpeg, libmms and older vlc (docs/protocol/mmsh.md#s2.8).
 /// </summary>
 public static class MmshStreamSwitch
 {
     /// <summary>
-    /// Parses the entries, choosing hex or decimal with the heuristic of protocol.md §2.8: read as hex; if that
+    /// Parses the entries, choosing hex or decimal with the heuristic of docs/protocol/mmsh.md#s2.8: read as hex; if that
     /// names a stream that does not exist while the decimal reading of every entry names only existing streams, use
     /// decimal. The readings agree for stream numbers 1–9. Malformed entries are ignored like unknown tokens.
     /// </summary>

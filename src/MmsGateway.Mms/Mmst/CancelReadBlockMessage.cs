@@ -3,8 +3,8 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00030025 LinkViewerToMacCancelReadBlock (protocol.md §1.5.10): stop sending header pieces; no
-/// answer. MMSU clients send it when their Header timer fires (§1.8).
+/// 0x00030025 LinkViewerToMacCancelReadBlock (docs/protocol/mmst.md#s1.5.10): stop sending header pieces; no
+/// answer. MMSU clients send it when their Header timer fires (docs/protocol/mmsu.md#s1.8).
 /// </summary>
 public readonly record struct CancelReadBlockMessage(uint PlayIncarnation) : IMmstMessage<CancelReadBlockMessage>
 {

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x0003000D LinkViewerToMacCloseFile (protocol.md §1.5.10): the server drops the session and closes
+/// 0x0003000D LinkViewerToMacCloseFile (docs/protocol/mmst.md#s1.5.10): the server drops the session and closes
 /// TCP; no answer. ffmpeg and vlc send (1, 1); libmms never sends it, so a TCP close must end a session too.
 /// </summary>
 public readonly record struct CloseFileMessage(uint PlayIncarnation, uint OpenFileId) : IMmstMessage<CloseFileMessage>

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00030002 LinkViewerToMacConnectFunnel (protocol.md §1.5.4): chooses TCP or UDP for the data. vlc leaves junk
+/// 0x00030002 LinkViewerToMacConnectFunnel (docs/protocol/mmst.md#s1.5.4): chooses TCP or UDP for the data. vlc leaves junk
 /// after the funnel name's NUL, so the name is read to the first NUL only.
 /// </summary>
 public readonly record struct ConnectFunnelMessage(

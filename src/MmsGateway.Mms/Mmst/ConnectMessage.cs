@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00030001 LinkViewerToMacConnect (protocol.md §1.5.1, MS-MMSP 2.2.4.17): the first client message.
+/// 0x00030001 LinkViewerToMacConnect (docs/protocol/mmst.md#s1.5.1, MS-MMSP 2.2.4.17): the first client message.
 /// </summary>
 /// <param name="PlayIncarnation">0xF0F0F0EF / 0xF0F0F0F0 per spec; every open client sends 0, so accept anything.</param>
 public readonly record struct ConnectMessage(
@@ -34,7 +34,7 @@ public readonly record struct ConnectMessage(
         uint playIncarnation = reader.ReadUInt32("playIncarnation");
         uint macToViewer = reader.ReadUInt32("MacToViewerProtocolRevision");
         uint viewerToMac = reader.ReadUInt32("ViewerToMacProtocolRevision");
-        // Proxies append NUL-separated HOST:/VIA: parts; the first NUL ends what is needed (protocol.md §1.5.1).
+        // Proxies append NUL-separated HOST:/VIA: parts; the first NUL ends what is needed (docs/protocol/mmst.md#s1.5.1).
         string subscriberName = MmstText.ReadUtf16UntilNul(reader.ReadRest());
         return new ConnectMessage(playIncarnation, macToViewer, viewerToMac, subscriberName);
     }

@@ -11,7 +11,7 @@ public enum MmstPacketPairRequest
 }
 
 /// <summary>
-/// 0x00030018 LinkViewerToMacFunnelInfo (protocol.md §1.5.3, MS-MMSP 2.2.4.19). Only ffmpeg sends it, with
+/// 0x00030018 LinkViewerToMacFunnelInfo (docs/protocol/mmst.md#s1.5.3, MS-MMSP 2.2.4.19). Only ffmpeg sends it, with
 /// playIncarnation 0x00F0F0F0 followed by an extra dword 0x0004000B; the extra dword is ignored.
 /// </summary>
 public readonly record struct FunnelInfoMessage(uint PlayIncarnation) : IMmstMessage<FunnelInfoMessage>

@@ -2,7 +2,7 @@ namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
 /// One MMS message type. The body is everything after chunkLen and MID, so body index 0 is message offset 8 in the
-/// tables of protocol.md §1.5 (absolute offset 40).
+/// tables of docs/protocol/mmst.md#s1.5 (absolute offset 40).
 /// </summary>
 public interface IMmstMessage<TSelf>
     where TSelf : struct, IMmstMessage<TSelf>

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00030032 LinkViewerToMacLogging (protocol.md §1.5.10): a 1490-byte CLIENT_LOG of ANSI strings that WMP sends
+/// 0x00030032 LinkViewerToMacLogging (docs/protocol/mmst.md#s1.5.10): a 1490-byte CLIENT_LOG of ANSI strings that WMP sends
 /// after Stop and at end of stream. Servers accept and ignore it, so the body is kept opaque.
 /// </summary>
 public readonly record struct LoggingMessage(ReadOnlyMemory<byte> ClientLog) : IMmstMessage<LoggingMessage>

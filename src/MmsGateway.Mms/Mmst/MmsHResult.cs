@@ -1,8 +1,8 @@
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// HRESULTs carried in the <c>hr</c> field of MMS replies (protocol.md §1.7). Any non-zero value in the dword at
-/// absolute offset 40 of a reply of 56 bytes or more makes ffmpeg abort (protocol.md §1.4), so success is always 0.
+/// HRESULTs carried in the <c>hr</c> field of MMS replies (docs/protocol/mmst.md#s1.7). Any non-zero value in the dword at
+/// absolute offset 40 of a reply of 56 bytes or more makes ffmpeg abort (docs/protocol/mmst.md#s1.4), so success is always 0.
 /// </summary>
 public static class MmsHResult
 {

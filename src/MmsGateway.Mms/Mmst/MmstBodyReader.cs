@@ -5,7 +5,7 @@ namespace MmsGateway.Mms.Mmst;
 /// <summary>
 /// Sequential little-endian reads over a message body that turn a short body into an
 /// <see cref="MmsProtocolException"/> naming the message, the field and its message offset (body index + 8, the
-/// convention of protocol.md §0).
+/// convention of docs/protocol/conventions.md#s0).
 /// </summary>
 internal ref struct MmstBodyReader
 {

@@ -1,7 +1,7 @@
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// fileAttributes of ReportOpenFile (protocol.md §1.5.6). vlc recognises live content only when
+/// fileAttributes of ReportOpenFile (docs/protocol/mmst.md#s1.5.6). vlc recognises live content only when
 /// <c>attributes &gt;&gt; 24 == 0x02</c> and libmms only by bytes 62/63, so a live server sends exactly
 /// <see cref="Broadcast"/>, never <c>Broadcast | Live</c>.
 /// </summary>

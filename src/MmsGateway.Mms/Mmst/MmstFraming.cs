@@ -4,13 +4,13 @@ using System.Buffers.Binary;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// Cuts the MMST control stream into command packets and data packets (protocol.md §1.1, MS-MMSP 3.1.5.2).
+/// Cuts the MMST control stream into command packets and data packets (docs/protocol/mmst.md#s1.1, MS-MMSP 3.1.5.2).
 /// </summary>
 /// <remarks>
 /// Command packets and data packets follow each other with no outer framing; the only tell is the 0xB00BFACE
 /// signature at bytes 4..7. A data packet whose preheader happens to read CE FA 0B B0 there (playIncarnation 0xCE,
 /// AFFlags 0xFA, PacketSize 0xB00B) is indistinguishable from a command and is read as one — every client has this
-/// ambiguity, which is why a server must never use playIncarnation 0xCE (protocol.md §1.1, §10.2).
+/// ambiguity, which is why a server must never use playIncarnation 0xCE (docs/protocol/mmst.md#s1.1, docs/protocol/interop.md#s10.2).
 /// </remarks>
 public static class MmstFraming
 {
@@ -64,7 +64,7 @@ public static class MmstFraming
     /// <summary>
     /// Reads one command packet from a client. Clients never send data packets, so bytes without the signature are
     /// not MMS (libmms, for one, sends an HTTP GET first on an <c>mms://</c> URL) and throw at once instead of waiting
-    /// for a "data packet" size read from text (protocol.md §3.1 item 13).
+    /// for a "data packet" size read from text (docs/protocol/servers.md#s3.1.13).
     /// </summary>
     public static bool TryReadCommand(ref SequenceReader<byte> reader, out MmstPdu pdu)
     {
@@ -93,7 +93,7 @@ public static class MmstFraming
             return false;
         }
 
-        // packet total = 8 + 4 + messageLength + 4 = 16 + messageLength (protocol.md §1.1).
+        // packet total = 8 + 4 + messageLength + 4 = 16 + messageLength (docs/protocol/mmst.md#s1.1).
         uint messageLength = BinaryPrimitives.ReadUInt32LittleEndian(head[8..]);
         if (messageLength is < MinMessageLength or > MaxMessageLength || messageLength % 8 != 0)
         {

@@ -11,7 +11,7 @@ public enum MmstFunnelTransport
 
 /// <summary>
 /// The ConnectFunnel funnelName <c>\\&lt;ip&gt;\TCP\&lt;port&gt;</c> or <c>\\&lt;ip&gt;\UDP\&lt;port&gt;</c>
-/// (protocol.md §1.5.4). Only the transport word and, for UDP, the port matter: the server sends UDP to the address
+/// (docs/protocol/mmst.md#s1.5.4). Only the transport word and, for UDP, the port matter: the server sends UDP to the address
 /// the TCP connection came from, never to the address written here (MS-MMSP 3.2.5.5).
 /// </summary>
 public readonly record struct MmstFunnelName(MmstFunnelTransport Transport, string Address, int? Port)

@@ -4,7 +4,7 @@ namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
 /// The 32-byte TcpMessageHeader plus the 8-byte message common part (chunkLen, MID) that start every MMST command
-/// packet (protocol.md §1.2, MS-MMSP 2.2.3 and 2.2.4). Values are as read; receivers ignore seq, timeSent and the
+/// packet (docs/protocol/mmst.md#s1.2, MS-MMSP 2.2.3 and 2.2.4). Values are as read; receivers ignore seq, timeSent and the
 /// seal, like every open client.
 /// </summary>
 /// <param name="MessageLength">TcpMessageHeader messageLength: total packet length − 16.</param>
@@ -24,7 +24,7 @@ public readonly record struct MmstMessageHeader(
     /// <summary>Bytes before the message body: TcpMessageHeader + common part.</summary>
     public const int Size = TcpHeaderSize + CommonPartSize;
 
-    /// <summary>sessionId at bytes 4..7: the signature that tells command packets from data packets (§1.1).</summary>
+    /// <summary>sessionId at bytes 4..7: the signature that tells command packets from data packets (docs/protocol/mmst.md#s1.1).</summary>
     public const uint Signature = 0xB00B_FACE;
 
     /// <summary>ASCII "MMS " at bytes 12..15.</summary>
@@ -48,7 +48,7 @@ public readonly record struct MmstMessageHeader(
 
     /// <summary>
     /// Writes the 40 header bytes of a command packet that is exactly <paramref name="packet"/>.Length long, with the
-    /// length identities of protocol.md §1.2: <c>messageLength = total − 16</c>, <c>chunkCount = messageLength / 8</c>,
+    /// length identities of docs/protocol/mmst.md#s1.2: <c>messageLength = total − 16</c>, <c>chunkCount = messageLength / 8</c>,
     /// <c>chunkLen = (total − 32) / 8</c>. The body and padding are the caller's; timeSent is 0 as everyone sends it.
     /// </summary>
     public static void Write(Span<byte> packet, MmstMessageId id, int seq)

@@ -1,10 +1,10 @@
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// The MID dword of an MMS message: <c>(direction &lt;&lt; 16) | id</c> (protocol.md §1.2, MS-MMSP 2.2.4).
+/// The MID dword of an MMS message: <c>(direction &lt;&lt; 16) | id</c> (docs/protocol/mmst.md#s1.2, MS-MMSP 2.2.4).
 /// The low word alone is ambiguous (0x01, 0x02, 0x05, 0x15, 0x1A and 0x1B exist in both directions with different
 /// meanings), so the enum carries the direction too. Names are the MS-MMSP names without the
-/// <c>LinkViewerToMac</c> / <c>LinkMacToViewer</c> prefix (catalogue: protocol.md §1.4).
+/// <c>LinkViewerToMac</c> / <c>LinkMacToViewer</c> prefix (catalogue: docs/protocol/mmst.md#s1.4).
 /// </summary>
 public enum MmstMessageId : uint
 {
@@ -43,7 +43,7 @@ public enum MmstMessageId : uint
     ReportRedirect = 0x0004_0022,
 }
 
-/// <summary>The high word of a MID (protocol.md §1.2).</summary>
+/// <summary>The high word of a MID (docs/protocol/mmst.md#s1.2).</summary>
 public static class MmstDirection
 {
     public const ushort ToServer = 0x0003;

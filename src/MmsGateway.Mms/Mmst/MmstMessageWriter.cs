@@ -4,7 +4,7 @@ namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
 /// Writes one message as one command packet (one message per TcpMessageHeader: MS-MMSP 3.1.5.1/3.2.5.2; every open
-/// client parses only one, protocol.md §1.2), zero-padded to a multiple of 8.
+/// client parses only one, docs/protocol/mmst.md#s1.2), zero-padded to a multiple of 8.
 /// </summary>
 public static class MmstMessageWriter
 {

@@ -15,7 +15,7 @@ public enum MmstStartPointKind
     Position,
 }
 
-/// <summary>Where a StartPlaying / StartStriding asks the server to begin (protocol.md §1.5.9).</summary>
+/// <summary>Where a StartPlaying / StartStriding asks the server to begin (docs/protocol/mmst.md#s1.5.9).</summary>
 public readonly record struct MmstStartPoint(MmstStartPointKind Kind, uint LocationId, uint AsfOffset, double Position)
 {
     public static MmstStartPoint Beginning => new(MmstStartPointKind.Beginning, 0, 0, 0);
@@ -23,7 +23,7 @@ public readonly record struct MmstStartPoint(MmstStartPointKind Kind, uint Locat
     /// <summary>
     /// locationId if it is neither 0 nor 0xFFFFFFFF, else asfOffset likewise, else position unless it is DBL_MAX (or
     /// not a finite non-negative number), else the beginning. locationId must win because vlc seeks with position
-    /// 0.0 and the real packet index in locationId (protocol.md §1.5.9, §10.25).
+    /// 0.0 and the real packet index in locationId (docs/protocol/mmst.md#s1.5.9, docs/protocol/interop.md#s10.25).
     /// </summary>
     public static MmstStartPoint Resolve(double position, uint asfOffset, uint locationId)
     {

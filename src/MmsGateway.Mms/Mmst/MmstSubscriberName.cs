@@ -4,8 +4,8 @@ namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
 /// The Connect subscriberName <c>NSPlayer/&lt;version&gt;; {client-GUID}[; Host: host[:port]]</c>
-/// (protocol.md §1.5.1, MS-MMSP 2.2.4.17). The GUID is kept as an opaque string: vlc sends a non-registry form
-/// (<c>{0xbabac001-0x11d9-…}</c>), and ffmpeg, libmms and mplayer share one fixed GUID (protocol.md §10.24).
+/// (docs/protocol/mmst.md#s1.5.1, MS-MMSP 2.2.4.17). The GUID is kept as an opaque string: vlc sends a non-registry form
+/// (<c>{0xbabac001-0x11d9-…}</c>), and ffmpeg, libmms and mplayer share one fixed GUID (docs/protocol/interop.md#s10.24).
 /// </summary>
 public sealed record MmstSubscriberName(string Product, Version? Version, string? ClientGuid, string? Host)
 {
@@ -53,7 +53,7 @@ public sealed record MmstSubscriberName(string Product, Version? Version, string
     }
 }
 
-/// <summary><c>Name/1.2.3.4</c> product tokens of subscriberName (MMST) and User-Agent (MMSH, protocol.md §2.3).</summary>
+/// <summary><c>Name/1.2.3.4</c> product tokens of subscriberName (MMST) and User-Agent (MMSH, docs/protocol/mmsh.md#s2.3).</summary>
 internal static class ProductToken
 {
     public static void Split(string token, out string name, out Version? version)

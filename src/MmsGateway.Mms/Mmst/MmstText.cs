@@ -3,8 +3,8 @@ using System.Text;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// UTF-16LE strings of MMS messages (protocol.md §0): parsing always stops at the first UTF-16 NUL and ignores what
-/// follows, because vlc appends junk after the NUL (§1.5.4) and proxies append NUL-separated parts (§1.5.1).
+/// UTF-16LE strings of MMS messages (docs/protocol/conventions.md#s0): parsing always stops at the first UTF-16 NUL and ignores what
+/// follows, because vlc appends junk after the NUL (docs/protocol/mmst.md#s1.5.4) and proxies append NUL-separated parts (docs/protocol/mmst.md#s1.5.1).
 /// </summary>
 public static class MmstText
 {
@@ -15,7 +15,7 @@ public static class MmstText
         return (value.Length + 1) * 2;
     }
 
-    /// <summary>Characters including the NUL: the unit of the ConnectedEX counts (protocol.md §1.5.2).</summary>
+    /// <summary>Characters including the NUL: the unit of the ConnectedEX counts (docs/protocol/mmst.md#s1.5.2).</summary>
     public static int Utf16CharCountWithNul(string value) => string.IsNullOrEmpty(value) ? 0 : value.Length + 1;
 
     public static int WriteUtf16WithNul(Span<byte> destination, string value)

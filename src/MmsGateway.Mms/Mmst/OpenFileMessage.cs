@@ -4,7 +4,7 @@ using System.Text;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00030005 LinkViewerToMacOpenFile (protocol.md §1.5.5). <see cref="FileName"/> is the URL path, not
+/// 0x00030005 LinkViewerToMacOpenFile (docs/protocol/mmst.md#s1.5.5). <see cref="FileName"/> is the URL path, not
 /// percent-encoded, without a leading '/' (clients strip it; Read strips one if a client did not) and with any
 /// <c>?query</c> kept. <see cref="Token"/> carries credentials after a SecurityChallenge.
 /// </summary>

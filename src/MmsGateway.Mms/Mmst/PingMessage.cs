@@ -3,8 +3,8 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x0004001B LinkMacToViewerPing (protocol.md §1.5.10): keep-alive sent after 30 s of silence. Param1 is
-/// the dword at absolute offset 40; ffmpeg does not check it in this 48-byte packet, but a server sends 0 (§1.4).
+/// 0x0004001B LinkMacToViewerPing (docs/protocol/mmst.md#s1.5.10): keep-alive sent after 30 s of silence. Param1 is
+/// the dword at absolute offset 40; ffmpeg does not check it in this 48-byte packet, but a server sends 0 (docs/protocol/mmst.md#s1.4).
 /// </summary>
 public readonly record struct PingMessage(uint Param1, uint Param2) : IMmstMessage<PingMessage>
 {

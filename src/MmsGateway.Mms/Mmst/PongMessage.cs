@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x0003001B LinkViewerToMacPong (protocol.md §1.5.10): the answer to a Ping; no reply. Spec values are 0, 0;
+/// 0x0003001B LinkViewerToMacPong (docs/protocol/mmst.md#s1.5.10): the answer to a Ping; no reply. Spec values are 0, 0;
 /// ffmpeg sends 1 and 0x0100FFFF, so the values are not checked.
 /// </summary>
 public readonly record struct PongMessage(uint Param1, uint Param2) : IMmstMessage<PongMessage>

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00030015 LinkViewerToMacReadBlock (protocol.md §1.5.7): asks for the ASF header. A server uses only
+/// 0x00030015 LinkViewerToMacReadBlock (docs/protocol/mmst.md#s1.5.7): asks for the ASF header. A server uses only
 /// <see cref="PlayIncarnation"/>, which it echoes in ReportReadBlock and in byte 4 of every header piece.
 /// </summary>
 /// <param name="Length">0x8000 per spec and vlc/libmms; ffmpeg sends 0x00800000.</param>

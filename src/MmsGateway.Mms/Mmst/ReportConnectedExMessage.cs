@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00040001 LinkMacToViewerReportConnectedEX (protocol.md §1.5.2): the answer to Connect. vlc needs at least 96
+/// 0x00040001 LinkMacToViewerReportConnectedEX (docs/protocol/mmst.md#s1.5.2): the answer to Connect. vlc needs at least 96
 /// absolute bytes (the four string counts present) and bounds-checks the strings; the counts are UTF-16
 /// characters including the NUL, 0 for an absent string.
 /// </summary>
@@ -31,7 +31,7 @@ public readonly record struct ReportConnectedExMessage(
         MmstText.Utf16CharCountWithNul(ServerVersionInfo) + MmstText.Utf16CharCountWithNul(VersionInfo)
         + MmstText.Utf16CharCountWithNul(VersionUrl) + MmstText.Utf16CharCountWithNul(AuthenPackage)));
 
-    /// <summary>The recommended server answer of protocol.md §3.1: hr 0, no packet-pair, no authentication.</summary>
+    /// <summary>The recommended server answer of docs/protocol/servers.md#s3.1: hr 0, no packet-pair, no authentication.</summary>
     public static ReportConnectedExMessage Create(string serverVersionInfo = "9.1.1.0") => new(
         MmsHResult.Ok, ConnectMessage.NoPacketPair, ConnectMessage.DefaultMacToViewerRevision,
         ConnectMessage.DefaultViewerToMacRevision, 1.0, 1, 1, 0x8000, 10_000_000,

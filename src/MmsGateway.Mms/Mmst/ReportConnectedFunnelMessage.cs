@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00040002 LinkMacToViewerReportConnectedFunnel (protocol.md §1.5.4): the funnel was accepted.
+/// 0x00040002 LinkMacToViewerReportConnectedFunnel (docs/protocol/mmst.md#s1.5.4): the funnel was accepted.
 /// </summary>
 public readonly record struct ReportConnectedFunnelMessage(
     uint HResult,

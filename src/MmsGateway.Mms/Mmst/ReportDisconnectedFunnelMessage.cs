@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00040003 LinkMacToViewerReportDisconnectedFunnel (protocol.md §1.5.4): the funnel (typically UDP) was
+/// 0x00040003 LinkMacToViewerReportDisconnectedFunnel (docs/protocol/mmst.md#s1.5.4): the funnel (typically UDP) was
 /// refused; vlc then falls back to TCP.
 /// </summary>
 public readonly record struct ReportDisconnectedFunnelMessage(uint HResult, uint PlayIncarnation) : IMmstMessage<ReportDisconnectedFunnelMessage>

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x0004001E LinkMacToViewerReportEndOfStream (protocol.md §1.5.10): hr 0 = finished or stopped on request;
+/// 0x0004001E LinkMacToViewerReportEndOfStream (docs/protocol/mmst.md#s1.5.10): hr 0 = finished or stopped on request;
 /// hr 1 (<see cref="MmsHResult.EntryFinished"/>) = playlist entry finished, a ReportStreamChange follows.
 /// </summary>
 public readonly record struct ReportEndOfStreamMessage(uint HResult, uint PlayIncarnation) : IMmstMessage<ReportEndOfStreamMessage>

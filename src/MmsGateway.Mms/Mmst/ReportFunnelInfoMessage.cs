@@ -3,8 +3,8 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00040015 LinkMacToViewerReportFunnelInfo (protocol.md §1.5.3): the answer to FunnelInfo.
-/// <see cref="Cubs"/> (nCubs) is the server-chosen session id the client echoes in MMSU resend requests (§1.8).
+/// 0x00040015 LinkMacToViewerReportFunnelInfo (docs/protocol/mmst.md#s1.5.3): the answer to FunnelInfo.
+/// <see cref="Cubs"/> (nCubs) is the server-chosen session id the client echoes in MMSU resend requests (docs/protocol/mmsu.md#s1.8).
 /// With packet-pair the body carries random filler sized so the whole TCP packet is 512 bytes (MS-MMSP 3.2.5.4).
 /// </summary>
 public readonly record struct ReportFunnelInfoMessage(
@@ -26,7 +26,7 @@ public readonly record struct ReportFunnelInfoMessage(
 
     public int BodyLength => FixedLength + PacketPairFiller.Length;
 
-    /// <summary>The recommended answer without packet-pair (protocol.md §3.1 item 4).</summary>
+    /// <summary>The recommended answer without packet-pair (docs/protocol/servers.md#s3.1.4).</summary>
     public static ReportFunnelInfoMessage Create(uint sessionId) => new(
         MmsHResult.Ok, FunnelInfoMessage.NoPacketPair, 8, 1, 0x0001_0000, sessionId, 0, 1, 0, 0,
         ReadOnlyMemory<byte>.Empty);

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00040006 LinkMacToViewerReportOpenFile (protocol.md §1.5.6): describes the opened content in a 120-byte message
+/// 0x00040006 LinkMacToViewerReportOpenFile (docs/protocol/mmst.md#s1.5.6): describes the opened content in a 120-byte message
 /// (116 bytes + 4 padding, chunkLen 15). The zero fields (padding, fileName, unused1, unused2) are not modelled.
 /// </summary>
 /// <param name="OpenFileId">Always 1: vlc accepts only 1 or 2 and the other clients hard-code 1.</param>
@@ -34,7 +34,7 @@ public readonly record struct ReportOpenFileMessage(
 
     public bool IsBroadcast => (Attributes & MmstFileAttributes.Broadcast) != 0;
 
-    /// <summary>A successful answer with openFileId 1 and fileBlocks derived from the duration (protocol.md §3.1).</summary>
+    /// <summary>A successful answer with openFileId 1 and fileBlocks derived from the duration (docs/protocol/servers.md#s3.1).</summary>
     public static ReportOpenFileMessage Create(uint playIncarnation, MmstFileAttributes attributes, double duration,
         uint packetSize, ulong packetCount, uint bitRate, uint headerSize) => new(
         MmsHResult.Ok, playIncarnation, 1, attributes, duration, (uint)Math.Ceiling(Math.Max(0, duration)),

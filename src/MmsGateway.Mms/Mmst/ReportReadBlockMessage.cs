@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00040011 LinkMacToViewerReportReadBlock (protocol.md §1.5.7): precedes the header pieces; ffmpeg and
+/// 0x00040011 LinkMacToViewerReportReadBlock (docs/protocol/mmst.md#s1.5.7): precedes the header pieces; ffmpeg and
 /// libmms require it. PlayIncarnation echoes the ReadBlock's.
 /// </summary>
 public readonly record struct ReportReadBlockMessage(uint HResult, uint PlayIncarnation, uint PlaySequence) : IMmstMessage<ReportReadBlockMessage>

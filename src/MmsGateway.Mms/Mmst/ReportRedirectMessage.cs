@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00040022 LinkMacToViewerReportRedirect (protocol.md §1.5.11): go elsewhere; the server closes the connection
+/// 0x00040022 LinkMacToViewerReportRedirect (docs/protocol/mmst.md#s1.5.11): go elsewhere; the server closes the connection
 /// after it. <see cref="Location"/> is a URL (mms/mmsu = UDP data, mmst = TCP; default port 1755), not
 /// percent-encoded. None of ffmpeg, vlc and libmms handle it.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x0004000A LinkMacToViewerReportStartStriding (protocol.md §1.5.9): the answer to StartStriding.
+/// 0x0004000A LinkMacToViewerReportStartStriding (docs/protocol/mmst.md#s1.5.9): the answer to StartStriding.
 /// </summary>
 public readonly record struct ReportStartStridingMessage(uint HResult, uint PlayIncarnation, uint Spare) : IMmstMessage<ReportStartStridingMessage>
 {

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00040005 LinkMacToViewerReportStartedPlaying (protocol.md §1.5.9): data packets follow, stamped with the
+/// 0x00040005 LinkMacToViewerReportStartedPlaying (docs/protocol/mmst.md#s1.5.9): data packets follow, stamped with the
 /// echoed <see cref="PlayIncarnation"/>. Twelve zero bytes end the 40-byte message.
 /// </summary>
 /// <param name="TigerFileId">The openFileId; ignored by clients.</param>

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00040020 LinkMacToViewerReportStreamChange (protocol.md §1.5.11): a server-side playlist moves to
+/// 0x00040020 LinkMacToViewerReportStreamChange (docs/protocol/mmst.md#s1.5.11): a server-side playlist moves to
 /// the next entry; its header pieces follow with byte 4 = 0xFF. Client support is poor (vlc aborts, ffmpeg misreads),
 /// so the test origin avoids it on MMST.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00040021 LinkMacToViewerReportStreamSwitch (protocol.md §1.5.8): ffmpeg, vlc and libmms wait for it
+/// 0x00040021 LinkMacToViewerReportStreamSwitch (docs/protocol/mmst.md#s1.5.8): ffmpeg, vlc and libmms wait for it
 /// before sending StartPlaying.
 /// </summary>
 public readonly record struct ReportStreamSwitchMessage(uint HResult) : IMmstMessage<ReportStreamSwitchMessage>

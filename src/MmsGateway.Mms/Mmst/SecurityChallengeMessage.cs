@@ -4,7 +4,7 @@ using System.Text;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x0004001A LinkMacToViewerSecurityChallenge (protocol.md §1.5.11): the OpenFile needs credentials. For Basic the
+/// 0x0004001A LinkMacToViewerSecurityChallenge (docs/protocol/mmst.md#s1.5.11): the OpenFile needs credentials. For Basic the
 /// token is UTF-16 <c>realm="…"</c> + NUL. None of ffmpeg, vlc and libmms support it (vlc and libmms abort), so a
 /// server for open clients never sends it.
 /// </summary>

@@ -4,7 +4,7 @@ using System.Text;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x0003001A LinkViewerToMacSecurityResponse (protocol.md §1.5.11): the answer to a SecurityChallenge.
+/// 0x0003001A LinkViewerToMacSecurityResponse (docs/protocol/mmst.md#s1.5.11): the answer to a SecurityChallenge.
 /// <see cref="Token"/> is the NUL-terminated ASCII basic-credentials for Basic, an NTLM_AUTH block for NTLM.
 /// </summary>
 /// <param name="Cookie">Echo of the challenge's cookie.</param>

@@ -3,9 +3,9 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00030007 LinkViewerToMacStartPlaying (protocol.md §1.5.9, MS-MMSP 2.2.4.25). The server echoes
+/// 0x00030007 LinkViewerToMacStartPlaying (docs/protocol/mmst.md#s1.5.9, MS-MMSP 2.2.4.25). The server echoes
 /// <see cref="PlayIncarnation"/> in ReportStartedPlaying and in byte 4 of every following data packet (clients drop
-/// packets with another value; MS-MMSP 3.2.5.11 says otherwise and is treated as an erratum, protocol.md §11.7).
+/// packets with another value; MS-MMSP 3.2.5.11 says otherwise and is treated as an erratum, docs/protocol/interop.md#s11.7).
 /// </summary>
 /// <param name="Padding">Ignored; ffmpeg/vlc/libmms send 0x0001FFFF.</param>
 /// <param name="Position">Seconds from the content start, or DBL_MAX for "use asfOffset / locationId".</param>

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00030028 LinkViewerToMacStartStriding (protocol.md §1.5.9): StartPlaying's layout through playIncarnation
+/// 0x00030028 LinkViewerToMacStartStriding (docs/protocol/mmst.md#s1.5.9): StartPlaying's layout through playIncarnation
 /// plus a DOUBLE <see cref="Rate"/> (−5…+5, never 0) for fast forward / rewind. Answered by ReportStartStriding.
 /// </summary>
 public readonly record struct StartStridingMessage(

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00030009 LinkViewerToMacStopPlaying (protocol.md §1.5.10): stop sending data; answered by
+/// 0x00030009 LinkViewerToMacStopPlaying (docs/protocol/mmst.md#s1.5.10): stop sending data; answered by
 /// ReportEndOfStream with hr 0 and this playIncarnation. Also how a client pauses; vlc sends (1, 0x001FFFFF).
 /// </summary>
 public readonly record struct StopPlayingMessage(uint OpenFileId, uint PlayIncarnation) : IMmstMessage<StopPlayingMessage>

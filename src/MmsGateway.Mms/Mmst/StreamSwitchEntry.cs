@@ -1,9 +1,9 @@
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// The selection triple shared by MMST StreamSwitch (3 × u16, protocol.md §1.5.8) and MMSH
-/// <c>stream-switch-entry=src:dst:thin</c> (§2.4): <c>(0xFFFF, N, 0)</c> turns stream N on, <c>(0xFFFF, N, 2)</c>
-/// turns it off, <c>(N, N, 1)</c> thins it, <c>(A, B, 0)</c> replaces A by B (protocol.md §5.1).
+/// The selection triple shared by MMST StreamSwitch (3 × u16, docs/protocol/mmst.md#s1.5.8) and MMSH
+/// <c>stream-switch-entry=src:dst:thin</c> (docs/protocol/mmsh.md#s2.4): <c>(0xFFFF, N, 0)</c> turns stream N on, <c>(0xFFFF, N, 2)</c>
+/// turns it off, <c>(N, N, 1)</c> thins it, <c>(A, B, 0)</c> replaces A by B (docs/protocol/selection.md#s5.1).
 /// </summary>
 public readonly record struct StreamSwitchEntry(ushort Source, ushort Destination, ushort ThinningLevel)
 {
@@ -28,7 +28,7 @@ public readonly record struct StreamSwitchEntry(ushort Source, ushort Destinatio
 
     /// <summary>
     /// The stream this entry leaves switched off, if any: <c>ffff:N:2</c> (what clients send) or <c>N:ffff:…</c>
-    /// (the MS-MMSP form); both are accepted (protocol.md §5.1).
+    /// (the MS-MMSP form); both are accepted (docs/protocol/selection.md#s5.1).
     /// </summary>
     public bool TurnsOff => ThinningLevel >= Off || (Destination == NoStream && Source != NoStream);
 

@@ -3,8 +3,8 @@ using System.Buffers;
 namespace MmsGateway.Mms.Mmst;
 
 /// <summary>
-/// 0x00030033 LinkViewerToMacStreamSwitch (protocol.md §1.5.8, MS-MMSP 2.2.4.28): a u32 count and that many
-/// (src, dst, thinning) u16 triples. The server answers ReportStreamSwitch and applies it to later packets (§5.2).
+/// 0x00030033 LinkViewerToMacStreamSwitch (docs/protocol/mmst.md#s1.5.8, MS-MMSP 2.2.4.28): a u32 count and that many
+/// (src, dst, thinning) u16 triples. The server answers ReportStreamSwitch and applies it to later packets (docs/protocol/selection.md#s5.2).
 /// </summary>
 public readonly record struct StreamSwitchMessage(IReadOnlyList<StreamSwitchEntry> Entries)
     : IMmstMessage<StreamSwitchMessage>

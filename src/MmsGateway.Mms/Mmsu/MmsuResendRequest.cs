@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace MmsGateway.Mms.Mmsu;
 
 /// <summary>
-/// RequestPacketListResend (protocol.md §1.8 item 7, MS-MMSP 2.2.3): the UDP datagram an MMSU client sends to the
+/// RequestPacketListResend (docs/protocol/mmsu.md#s1.8.7, MS-MMSP 2.2.3): the UDP datagram an MMSU client sends to the
 /// server's UDP port naming the 32-bit sequence numbers of data packets it lost.
 /// </summary>
 public readonly record struct MmsuResendRequest(uint ClientId, ushort SourceId, IReadOnlyList<uint> Sequences)

@@ -2,10 +2,10 @@ namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
 /// Turns the nested ENTRY / ENTRYREF / REPEAT items of one <see cref="AsxPlaylist"/> into the play order
-/// (protocol.md §6.2):
+/// (docs/protocol/asx.md#s6.2):
 /// <list type="bullet">
 /// <item>Only the first REPEAT of a file (in document order) repeats; later and nested ones play their items once.</item>
-/// <item>COUNT=n plays the items n+1 times (COUNT="0" plays once, the one reading consistent with §6.2's
+/// <item>COUNT=n plays the items n+1 times (COUNT="0" plays once, the one reading consistent with docs/protocol/asx.md#s6.2's
 /// "COUNT=0 ⇒ play once"), at most <c>maxRepeatExpansion</c> times.</item>
 /// <item>A REPEAT without COUNT loops forever: its items are listed once, marked
 /// <see cref="PlaylistEntry.RepeatsForever"/>, and nothing after it is listed since nothing after it ever plays.</item>

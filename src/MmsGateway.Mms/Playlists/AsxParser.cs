@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
-/// Parses ASX 3.0 metafiles (.asx, .wax, .wvx) as real files are written (protocol.md §6.2): names in any case,
+/// Parses ASX 3.0 metafiles (.asx, .wax, .wvx) as real files are written (docs/protocol/asx.md#s6.2): names in any case,
 /// attributes unquoted, single-quoted or with spaces around '=', close tags in another case than their open
 /// tags, stray '&amp;', unknown elements, CRLF or LF. No XmlReader: real files are not well-formed XML. The
 /// parser is lenient about details (a REF without a usable HREF is skipped with a warning) and throws

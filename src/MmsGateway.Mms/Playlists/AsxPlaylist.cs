@@ -1,7 +1,7 @@
 namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
-/// An ASX 3.0 metafile as written (protocol.md §6.2), before ENTRYREFs are fetched: the ASX-level metadata and
+/// An ASX 3.0 metafile as written (docs/protocol/asx.md#s6.2), before ENTRYREFs are fetched: the ASX-level metadata and
 /// the ordered <see cref="Items"/> (ENTRY, ENTRYREF and REPEAT elements in document order). HREFs are already
 /// absolute, resolved against <see cref="SourceUri"/>. EVENT elements are not kept: their entries only play when
 /// a script event fires, never in the sequence.
@@ -24,7 +24,7 @@ public sealed record AsxPlaylist
 
     /// <summary>
     /// BASE HREF with a '/' appended when missing. It prefixes URL-flip script commands only and does not
-    /// resolve REF HREFs (§6.2), so nothing here uses it.
+    /// resolve REF HREFs (docs/protocol/asx.md#s6.2), so nothing here uses it.
     /// </summary>
     public Uri? Base { get; init; }
 
@@ -43,7 +43,7 @@ public sealed record AsxParam(string Name, string? Value);
 public abstract record AsxItem;
 
 /// <summary>
-/// One clip. <see cref="Refs"/> is the URL rollover list (§6.2): open the first; only when it cannot be opened try
+/// One clip. <see cref="Refs"/> is the URL rollover list (docs/protocol/asx.md#s6.2): open the first; only when it cannot be opened try
 /// the next; once one plays, the others are ignored even if it later breaks.
 /// </summary>
 public sealed record AsxEntry : AsxItem
@@ -89,7 +89,7 @@ public sealed record AsxEntryRef(Uri Href) : AsxItem;
 
 /// <summary>
 /// A REPEAT: its items play <see cref="Count"/> more times after the first, or forever when
-/// <see cref="Count"/> is null. Only the first REPEAT of a file repeats (§6.2); <see cref="AsxFlattener"/> applies that.
+/// <see cref="Count"/> is null. Only the first REPEAT of a file repeats (docs/protocol/asx.md#s6.2); <see cref="AsxFlattener"/> applies that.
 /// </summary>
 public sealed record AsxRepeat : AsxItem
 {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
-/// STARTTIME / DURATION values: <c>[[hh:]mm:]ss[.fract]</c> (protocol.md §6.2; the WMP docs show hh:mm:ss.fract).
+/// STARTTIME / DURATION values: <c>[[hh:]mm:]ss[.fract]</c> (docs/protocol/asx.md#s6.2; the WMP docs show hh:mm:ss.fract).
 /// Minutes and seconds above 59 are accepted when they are the leading field ("90" and "90:00" are what they
 /// say); a later field above 59 is rejected as a typo rather than guessed at.
 /// </summary>

@@ -11,7 +11,7 @@ internal enum AsxTokenKind
     Text,
 }
 
-/// <summary>One tag or run of text; names are upper-cased (ASX names are case-insensitive, protocol.md §6.2).</summary>
+/// <summary>One tag or run of text; names are upper-cased (ASX names are case-insensitive, docs/protocol/asx.md#s6.2).</summary>
 internal sealed record AsxToken(
     AsxTokenKind Kind,
     int Offset,
@@ -21,7 +21,7 @@ internal sealed record AsxToken(
     string Text);
 
 /// <summary>
-/// A lenient, HTML-like tokenizer for ASX. Real ASX files are not well-formed XML (protocol.md §6.2): attribute
+/// A lenient, HTML-like tokenizer for ASX. Real ASX files are not well-formed XML (docs/protocol/asx.md#s6.2): attribute
 /// values may be unquoted or single-quoted, '=' may have spaces around it, '&amp;' may be stray, entities may be
 /// unknown. Anything that is not a tag is text; comments, CDATA, declarations and processing instructions are
 /// handled. Every step consumes at least one character, so the scan ends in time linear in the input.

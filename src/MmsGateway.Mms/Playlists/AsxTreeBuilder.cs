@@ -2,7 +2,7 @@ namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
 /// Builds an element tree from <see cref="AsxTokenizer"/> tokens without requiring well-formed input
-/// (protocol.md §6.2): end tags match their start tag case-insensitively, an end tag with no open element of
+/// (docs/protocol/asx.md#s6.2): end tags match their start tag case-insensitively, an end tag with no open element of
 /// that name is ignored, elements left open are closed at the end, and an element that cannot be a child of the
 /// open one closes it first (an unclosed <c>&lt;REF HREF=a&gt;</c> followed by another REF, an unclosed TITLE
 /// followed by an ENTRY), the way HTML parsers treat unclosed paragraphs. Nesting depth and element count are

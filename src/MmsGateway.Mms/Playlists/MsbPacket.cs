@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
-/// One MSB multicast datagram ([MS-MSB] 2.2.2, protocol.md §7.3): <c>dwPacketID u32 | wStreamID u16 |
+/// One MSB multicast datagram ([MS-MSB] 2.2.2, docs/protocol/nsc.md#s7.3): <c>dwPacketID u32 | wStreamID u16 |
 /// wPacketSize u16</c> (little-endian) followed by one ASF data packet, usually with its padding stripped (the
 /// receiver re-pads it to the header's packet size). The other datagram on the group is the 4-byte beacon
 /// <c>"MSB "</c>, see <see cref="IsBeacon"/>. Pure functions; error-correction parity is left to the receiver.
@@ -43,7 +43,7 @@ public sealed class MsbPacket
     /// <summary>The ASF data packet.</summary>
     public ReadOnlyMemory<byte> Payload { get; }
 
-    /// <summary>The NSC FormatN whose Key equals this picks the ASF header (§7.1).</summary>
+    /// <summary>The NSC FormatN whose Key equals this picks the ASF header (docs/protocol/nsc.md#s7.1).</summary>
     public int FormatId => StreamId & FormatIdMask;
 
     /// <summary>Flips when the server moves to the next playlist entry: a new header may apply.</summary>

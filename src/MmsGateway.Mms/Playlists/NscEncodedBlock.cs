@@ -4,7 +4,7 @@ using System.Text;
 namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
-/// The encoded blocks of NSC files (protocol.md §7.2, [MS-MSB] 2.2.1): <c>"02"</c> followed by the 6-bit
+/// The encoded blocks of NSC files (docs/protocol/nsc.md#s7.2, [MS-MSB] 2.2.1): <c>"02"</c> followed by the 6-bit
 /// characters of <c>CRC u8 | Key u32 | Length u32 | data</c>, where Key and Length are BIG-endian (the only
 /// big-endian integers in the whole protocol family), CRC is the XOR of every byte after it, and the bits are
 /// taken most significant first, the last group zero-padded.

@@ -4,7 +4,7 @@ using System.Text;
 namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
-/// An NSC station file (protocol.md §7.1, [MS-MSB] 2.2): where a multicast publishing point sends its packets and
+/// An NSC station file (docs/protocol/nsc.md#s7.1, [MS-MSB] 2.2): where a multicast publishing point sends its packets and
 /// the ASF headers needed to decode them (the multicast stream never carries a header). Values are null when
 /// the file does not have them; the spec requires <see cref="IpAddress"/> and <see cref="IpPort"/>, but a file
 /// without them is still useful for its <see cref="UnicastUrl"/>. An empty string means "absent" in the spec's
@@ -15,7 +15,7 @@ public sealed record NscFile
     /// <summary>Largest file accepted, in characters: room for several large ASF headers.</summary>
     public const int MaxTextLength = 4 << 20;
 
-    /// <summary>Format IDs are the low 11 bits of the MSB wStreamID (§7.3).</summary>
+    /// <summary>Format IDs are the low 11 bits of the MSB wStreamID (docs/protocol/nsc.md#s7.3).</summary>
     public const int MaxFormatId = 2047;
 
     internal const string AddressSection = "[Address]";

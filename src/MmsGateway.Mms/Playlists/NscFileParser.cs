@@ -3,11 +3,11 @@ using System.Globalization;
 namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
-/// Reads NSC files (protocol.md §7.1). Tolerated: CRLF, LF or CR line ends; property names in any letter case
+/// Reads NSC files (docs/protocol/nsc.md#s7.1). Tolerated: CRLF, LF or CR line ends; property names in any letter case
 /// and with spaces around '='; unknown properties (kept) and unknown sections (skipped); integers as
 /// <c>0x</c> + 1..8 hex digits or as plain decimal; strings plain or encoded. When a name repeats, the first
 /// line wins. Errors (<see cref="PlaylistFormatException"/>, with the line): no <c>[Address]</c> first, an
-/// integer that is not one, a port above 65535, an encoded block that does not decode (§7.2), a format ID
+/// integer that is not one, a port above 65535, an encoded block that does not decode (docs/protocol/nsc.md#s7.2), a format ID
 /// above 2047, too many formats.
 /// </summary>
 public static class NscFileParser

@@ -3,7 +3,7 @@ namespace MmsGateway.Mms.Playlists;
 /// <summary>
 /// One clip of a resolved playlist: the <see cref="Candidates"/> are its URL rollover list (ASX REFs, or the
 /// RefN lines of a <c>[Reference]</c> file, in order). Open the first; when it cannot be opened (after protocol
-/// rollover for an mms:// URL, protocol.md §8.3) try the next; once one plays, ignore the rest (§6.2).
+/// rollover for an mms:// URL, docs/protocol/rollover.md#s8.3) try the next; once one plays, ignore the rest (docs/protocol/asx.md#s6.2).
 /// </summary>
 public sealed record PlaylistEntry
 {
@@ -45,13 +45,13 @@ public sealed record PlaylistCandidate(Uri Url)
     /// <summary>
     /// Try this http:// URL as MMSH (a Windows Media server's publishing point) rather than as a plain download:
     /// set for the Refs of a <c>[Reference]</c> file and the one-line <c>ASF</c> redirector, which vlc and totem
-    /// rewrite to mmsh:// (protocol.md §6.3), and for any http URL carrying <c>?MSWMExt=</c>.
+    /// rewrite to mmsh:// (docs/protocol/asx.md#s6.3), and for any http URL carrying <c>?MSWMExt=</c>.
     /// </summary>
     public bool TryAsMmsh { get; init; }
 
     /// <summary>
     /// For an NSC station file: the parsed station (multicast group, port and the ASF headers). Join the multicast
-    /// group first; the entry's next candidate is the station's Unicast URL (protocol.md §7.3, §8.3).
+    /// group first; the entry's next candidate is the station's Unicast URL (docs/protocol/nsc.md#s7.3, docs/protocol/rollover.md#s8.3).
     /// </summary>
     public NscFile? Station { get; init; }
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
-/// Turns a URL into the ordered entries to play (protocol.md §6): fetches it through the caller's delegate (all
+/// Turns a URL into the ordered entries to play (docs/protocol/asx.md#s6): fetches it through the caller's delegate (all
 /// I/O stays outside), sniffs what came back, and
 /// <list type="bullet">
 /// <item>a stream URL (mms://, mmst://, mmsu://, mmsh://, rtsp*://, http(s) with <c>?MSWMExt=</c>) is one entry,
@@ -175,7 +175,7 @@ public static class PlaylistResolver
             };
         }
 
-        /// <summary>Multicast first, the station's Unicast URL after the open timer (protocol.md §8.3).</summary>
+        /// <summary>Multicast first, the station's Unicast URL after the open timer (docs/protocol/rollover.md#s8.3).</summary>
         private static PlaylistEntry StationEntry(NscFile station, PlaylistDocument document)
         {
             var candidates = new List<PlaylistCandidate> { new(document.Url) { Station = station } };

@@ -5,7 +5,7 @@ public sealed record PlaylistResolverOptions
 {
     /// <summary>
     /// How deep ENTRYREFs may nest: the document the caller names is depth 0, an ENTRYREF in it depth 1. WMP 9 and
-    /// later follow 5 levels; WMP 7 / 7.1 / XP follow 1 (protocol.md §6.2).
+    /// later follow 5 levels; WMP 7 / 7.1 / XP follow 1 (docs/protocol/asx.md#s6.2).
     /// </summary>
     public int MaxDepth { get; init; } = 5;
 

@@ -3,7 +3,7 @@ using MmsGateway.Asf;
 namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
-/// Decides what a resource is from its first bytes, the way players do (protocol.md §6.1). The content decides
+/// Decides what a resource is from its first bytes, the way players do (docs/protocol/asx.md#s6.1). The content decides
 /// whenever it carries a signature: .asf and .asx share the MIME type video/x-ms-asf, and real ASF files saved
 /// as .asx exist. The Content-Type and the URL's extension are only used when no signature is found (a text
 /// playlist with a long comment before <c>&lt;ASX</c>, an empty body, MMSH framing).
@@ -22,7 +22,7 @@ public static class PlaylistSniffer
     private static readonly string[] MediaMimeTypes =
     [
         "audio/x-ms-wma", "video/x-ms-wmv", "video/x-ms-wm", "application/vnd.ms-asf",
-        "application/x-mms-framed", "application/vnd.ms.wms-hdr.asfv1", // MMSH answers (protocol.md §2.3)
+        "application/x-mms-framed", "application/vnd.ms.wms-hdr.asfv1", // MMSH answers (docs/protocol/mmsh.md#s2.3)
     ];
 
     /// <param name="content">The first bytes of the resource (at least <see cref="PrefixLength"/> when there are).</param>
@@ -92,7 +92,7 @@ public static class PlaylistSniffer
         string extension = urlOrPath is null ? "" : ExtensionOf(urlOrPath);
 
         // Said to be ASX but no <ASX at the start: let the parser look further (totem accepts <ASX anywhere in
-        // the first chunk, §6.1) and fail with a clear message if there is none.
+        // the first chunk, docs/protocol/asx.md#s6.1) and fail with a clear message if there is none.
         if (AsxMimeTypes.Contains(mime) || AsxExtensions.Contains(extension))
         {
             return PlaylistKind.Asx;

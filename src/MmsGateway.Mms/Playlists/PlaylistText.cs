@@ -66,7 +66,7 @@ internal static class PlaylistText
     }
 
     /// <summary>
-    /// Resolves an HREF against the document's URL (protocol.md §6.2: relative HREFs resolve against the metafile
+    /// Resolves an HREF against the document's URL (docs/protocol/asx.md#s6.2: relative HREFs resolve against the metafile
     /// URL or the ENTRYREF HREF). Returns null for an empty or unusable HREF. An HREF counts as absolute only when
     /// it starts with a scheme: .NET on Linux would otherwise read "/path" as file:///path.
     /// </summary>

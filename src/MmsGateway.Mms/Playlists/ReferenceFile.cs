@@ -1,7 +1,7 @@
 namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
-/// A <c>[Reference]</c> redirector or a one-line <c>ASF</c> redirector (protocol.md §6.3): one clip whose
+/// A <c>[Reference]</c> redirector or a one-line <c>ASF</c> redirector (docs/protocol/asx.md#s6.3): one clip whose
 /// <see cref="Refs"/> are rollover alternatives, tried in order until one connects.
 /// </summary>
 public sealed record ReferenceFile(IReadOnlyList<ReferenceEntry> Refs);

@@ -6,7 +6,7 @@ namespace MmsGateway.Mms.Playlists;
 
 /// <summary>
 /// Parses the <c>[Reference]</c> redirector that Windows Media Services sends to non-player HTTP clients, and the
-/// older one-line <c>ASF http://...</c> form (protocol.md §6.3). Leniencies: CRLF, LF or CR line ends, spaces
+/// older one-line <c>ASF http://...</c> form (docs/protocol/asx.md#s6.3). Leniencies: CRLF, LF or CR line ends, spaces
 /// around '=', the key in any letter case, unknown keys and other sections ignored, comment lines (';' or '#')
 /// ignored. Refs are ordered by their number, not by line order; when a number repeats, the first line wins.
 /// A line whose URL cannot be used is skipped.

@@ -1,6 +1,6 @@
 namespace MmsGateway.Mms.Playlists;
 
-/// <summary>Which URLs are streams to connect to, as opposed to documents to fetch and sniff (protocol.md §6, §8).</summary>
+/// <summary>Which URLs are streams to connect to, as opposed to documents to fetch and sniff (docs/protocol/asx.md#s6, docs/protocol/rollover.md#s8).</summary>
 public static class StreamUrls
 {
     /// <summary>Schemes that always name a stream: the MMS family and RTSP (which we may not speak, but never fetch).</summary>
@@ -8,7 +8,7 @@ public static class StreamUrls
 
     /// <summary>
     /// True for a URL that is a stream without fetching it: an mms://, mmst://, mmsu://, mmsh:// or rtsp* URL, or
-    /// an http(s) URL with <c>?MSWMExt=</c>, which tells the client to stream it whatever its extension (§6.3).
+    /// an http(s) URL with <c>?MSWMExt=</c>, which tells the client to stream it whatever its extension (docs/protocol/asx.md#s6.3).
     /// </summary>
     public static bool IsStream(Uri url)
     {

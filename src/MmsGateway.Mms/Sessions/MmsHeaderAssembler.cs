@@ -5,7 +5,7 @@ using MmsGateway.Mms.Client;
 namespace MmsGateway.Mms.Sessions;
 
 /// <summary>
-/// Collects the ASF header pieces of MMST header data packets or MMSH <c>$H</c> chunks (protocol.md §1.3, §2.9) into
+/// Collects the ASF header pieces of MMST header data packets or MMSH <c>$H</c> chunks (docs/protocol/mmst.md#s1.3, docs/protocol/mmsh.md#s2.9) into
 /// one buffer, bounded by <see cref="MmsClientOptions.MaxHeaderSize"/>, and parses the result.
 /// </summary>
 internal sealed class MmsHeaderAssembler(int maxSize, Uri url)
@@ -43,7 +43,7 @@ internal sealed class MmsHeaderAssembler(int maxSize, Uri url)
     /// <summary>
     /// Parses the collected header. The result's bytes are the Header Object and the 50 Data Object bytes as
     /// received; a server that sent only the Header Object gets the 50 bytes made up (File ID from File Properties,
-    /// Data Object Size 50 as for live content, protocol.md §4.1) so the bytes always start a playable file.
+    /// Data Object Size 50 as for live content, docs/protocol/asf.md#s4.1) so the bytes always start a playable file.
     /// </summary>
     public (AsfHeader Header, byte[] Bytes) Build(MmsClientStep step)
     {

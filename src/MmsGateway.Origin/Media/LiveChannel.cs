@@ -11,7 +11,7 @@ namespace MmsGateway.Origin.Media;
 public sealed record LivePacket(byte[] Bytes, uint LocationId, AsfStreamSet KeyFrameStarts);
 
 /// <summary>
-/// A file looped forever as a broadcast (§1.6.3): packets are paced by their send times, every pass re-stamped to
+/// A file looped forever as a broadcast (docs/protocol/mmst.md#s1.6.3): packets are paced by their send times, every pass re-stamped to
 /// continue the timeline, LocationIds count on across passes, and clients join at the most recent key frame
 /// from a short ring of recent packets, so they get bytes at once. Each subscriber has a bounded queue; one that
 /// falls too far behind is cut off instead of holding the others back.

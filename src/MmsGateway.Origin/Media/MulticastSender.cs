@@ -6,7 +6,7 @@ using MmsGateway.Mms.Playlists;
 namespace MmsGateway.Origin.Media;
 
 /// <summary>
-/// Sends a live channel to a multicast group as MSB datagrams (protocol.md §7.3, MS-MSB): one ASF packet per
+/// Sends a live channel to a multicast group as MSB datagrams (docs/protocol/nsc.md#s7.3, MS-MSB): one ASF packet per
 /// datagram tagged with the station's format id, and a beacon every couple of seconds so receivers know the
 /// server is alive between packets. The matching <c>.nsc</c> station file (<see cref="StationFile"/>) carries the
 /// header, which the multicast stream itself never does. Datagrams leave through the interface of

@@ -44,7 +44,7 @@ public sealed class OnDemandMedia : OriginMedia, IDisposable
     {
         if (start.Packet is { } packet) return Math.Clamp(packet, 0, Math.Max(0, PacketCount - 1));
         if (start.Time is not { } time || time <= TimeSpan.Zero) return 0;
-        // Presentation times include the preroll (§4.8, §4.10).
+        // Presentation times include the preroll (docs/protocol/asf.md#s4.8, docs/protocol/asf.md#s4.10).
         var target = (ulong)time.TotalMilliseconds + Header.FileProperties.PrerollMs;
         if (_file.SimpleIndex is { Entries.Count: > 0 } index) return Math.Min(index.PacketFor(target), PacketCount - 1);
         long best = 0;

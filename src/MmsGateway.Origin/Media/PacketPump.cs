@@ -22,8 +22,8 @@ internal enum PumpOutcome
 
 /// <summary>
 /// Moves one play's packets from a feed to a sink: applies the session's stream selection and thinning
-/// (§5.2), the throughput cap, and the injected faults. Used by every transport, so all three carry the same
-/// bytes (§3.3).
+/// (docs/protocol/selection.md#s5.2), the throughput cap, and the injected faults. Used by every transport, so all three carry the same
+/// bytes (docs/protocol/servers.md#s3.3).
 /// </summary>
 internal sealed class PacketPump(OriginContext context)
 {

@@ -12,9 +12,9 @@ using MmsGateway.Origin.Media;
 namespace MmsGateway.Origin.Mmsh;
 
 /// <summary>
-/// One MMSH connection: one request, one response, then close (§2.1, §3.2). Describe returns the header as a
+/// One MMSH connection: one request, one response, then close (docs/protocol/mmsh.md#s2.1, docs/protocol/servers.md#s3.2). Describe returns the header as a
 /// single <c>$H</c>; Play returns <c>$H</c>, the <c>$D</c> packets and <c>$E</c>; POSTs get an empty 200; plain web
-/// clients get a <c>[Reference]</c> redirector, as Windows Media Services answered them (§3.2 item 10).
+/// clients get a <c>[Reference]</c> redirector, as Windows Media Services answered them (docs/protocol/servers.md#s3.2.10).
 /// </summary>
 internal sealed partial class MmshConnection : IPacketSink
 {
@@ -166,7 +166,7 @@ internal sealed partial class MmshConnection : IPacketSink
             return;
         }
         var request = Request;
-        // A client-id already streaming is refused (hijack protection); an unknown one gets a new session (§2.7).
+        // A client-id already streaming is refused (hijack protection); an unknown one gets a new session (docs/protocol/mmsh.md#s2.7).
         var clientId = request.ClientId ?? OriginContext.NewSessionId();
         if (_server.Plays.ContainsKey(clientId))
         {
@@ -176,7 +176,7 @@ internal sealed partial class MmshConnection : IPacketSink
 
         var selection = new AsfStreamSelection(media.Header);
         var entries = Entries(request, selection.Existing);
-        // No entry at all: a tolerant server sends every stream, as real encoders do for pull clients (§2.7).
+        // No entry at all: a tolerant server sends every stream, as real encoders do for pull clients (docs/protocol/mmsh.md#s2.7).
         if (entries.Count > 0) selection.Select(entries, unlistedOff: true);
         selection.Resynchronize();
         var start = request.ResolveStartPosition(media.HeaderBytes.Length, media.PacketSize);
@@ -225,7 +225,7 @@ internal sealed partial class MmshConnection : IPacketSink
             .Select(e => ((int)e.Source, (int)e.Destination, (ThinningLevel)Math.Min((int)e.ThinningLevel, 2)))
             .ToList();
 
-    /// <summary>A plain web client asking for media gets a <c>[Reference]</c> file pointing back here (§6.3).</summary>
+    /// <summary>A plain web client asking for media gets a <c>[Reference]</c> file pointing back here (docs/protocol/asx.md#s6.3).</summary>
     private async Task ReferenceAsync(CancellationToken ct)
     {
         if (FindMedia(out _) is null)
@@ -263,7 +263,7 @@ internal sealed partial class MmshConnection : IPacketSink
         _out.ResetWrittenCount();
     }
 
-    // IPacketSink: one ASF packet per $D, AFFlags a wrapping counter that clients ignore (§2.5).
+    // IPacketSink: one ASF packet per $D, AFFlags a wrapping counter that clients ignore (docs/protocol/mmsh.md#s2.5).
     async ValueTask IPacketSink.SendPacketAsync(ReadOnlyMemory<byte> packet, uint locationId, CancellationToken ct)
     {
         MmshFraming.WriteData(_out, locationId, 0, _dataSequence, packet.Span);

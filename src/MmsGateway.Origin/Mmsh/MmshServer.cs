@@ -6,7 +6,7 @@ namespace MmsGateway.Origin.Mmsh;
 
 /// <summary>
 /// Accepts MMSH (MS-WMSP) connections. Each HTTP request is its own connection in the non-pipelined mode every
-/// open client uses (§2.1); streaming Play responses are registered by client-id so a SelectStream or Stop POST
+/// open client uses (docs/protocol/mmsh.md#s2.1); streaming Play responses are registered by client-id so a SelectStream or Stop POST
 /// on another connection can reach them.
 /// </summary>
 internal sealed class MmshServer : IAsyncDisposable

@@ -12,13 +12,13 @@ using MmsGateway.Origin.Media;
 namespace MmsGateway.Origin.Mmst;
 
 /// <summary>
-/// One MMST session (protocol.md §1.6, §3.1): answers every client message in the order received, one message
+/// One MMST session (docs/protocol/mmst.md#s1.6, docs/protocol/servers.md#s3.1): answers every client message in the order received, one message
 /// per TcpMessageHeader, and streams data packets (on TCP, or as MMSU datagrams when the funnel asked for UDP).
 /// The control reader and the play loop share one connection; writes are serialised by a lock.
 /// </summary>
 internal sealed partial class MmstServerSession : IPacketSink
 {
-    private const uint OpenFileId = 1; // vlc accepts only 1 or 2; the others hard-code 1 (§1.5.6)
+    private const uint OpenFileId = 1; // vlc accepts only 1 or 2; the others hard-code 1 (docs/protocol/mmst.md#s1.5.6)
     private static readonly TimeSpan UdpDrainTime = TimeSpan.FromSeconds(3);
 
     private readonly OriginContext _context;
@@ -76,7 +76,7 @@ internal sealed partial class MmstServerSession : IPacketSink
             {
                 var result = await reader.ReadAsync(cts.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                // Bytes without the B00BFACE signature (libmms probing with an HTTP GET) end the session (§3.1.13).
+                // Bytes without the B00BFACE signature (libmms probing with an HTTP GET) end the session (docs/protocol/servers.md#s3.1.13).
                 while (TakeCommand(ref buffer) is { } pdu)
                 {
                     _lastHeard = _context.Time.GetTimestamp();
@@ -215,7 +215,7 @@ internal sealed partial class MmstServerSession : IPacketSink
                 return false;
 
             default:
-                // Pong, Logging, CancelReadBlock and unknown messages need no answer (§3.1.12-13).
+                // Pong, Logging, CancelReadBlock and unknown messages need no answer (docs/protocol/servers.md#s3.1.12, docs/protocol/servers.md#s3.1.13).
                 return true;
         }
     }
@@ -225,7 +225,7 @@ internal sealed partial class MmstServerSession : IPacketSink
         var name = MmstFunnelName.Parse(funnel.FunnelName);
         if (name.Transport == MmstFunnelTransport.Udp)
         {
-            // Only the port matters; data goes to the address the TCP connection came from (§1.5.4).
+            // Only the port matters; data goes to the address the TCP connection came from (docs/protocol/mmst.md#s1.5.4).
             if (_udp is null || _context.Faults.Refuses("mmsu") || name.Port is not { } port)
             {
                 await SendAsync(new ReportDisconnectedFunnelMessage(MmsHResult.BadParameter, 0), ct).ConfigureAwait(false);
@@ -243,7 +243,7 @@ internal sealed partial class MmstServerSession : IPacketSink
         if (_context.Options.Redirects.TryGetValue(name, out var target))
         {
             await SendAsync(new ReportRedirectMessage(MmsHResult.Ok, 1, target), ct).ConfigureAwait(false);
-            return false; // the server closes after a redirect (§1.5.11)
+            return false; // the server closes after a redirect (docs/protocol/mmst.md#s1.5.11)
         }
         if (!_authenticated)
         {
@@ -264,7 +264,7 @@ internal sealed partial class MmstServerSession : IPacketSink
             _selection = new AsfStreamSelection(_media.Header);
             _selectionGiven = false;
         }
-        // Live: exactly 0x02000000, which vlc and libmms recognise (§1.5.6); on demand: seekable and stridable.
+        // Live: exactly 0x02000000, which vlc and libmms recognise (docs/protocol/mmst.md#s1.5.6); on demand: seekable and stridable.
         var attributes = _media.IsLive ? MmstFileAttributes.Broadcast : MmstFileAttributes.OnDemand;
         await SendAsync(ReportOpenFileMessage.Create(incarnation, attributes, _media.DurationSeconds, (uint)_media.PacketSize,
             (ulong)_media.PacketCount, _media.Bitrate, (uint)_media.HeaderBytes.Length), ct).ConfigureAwait(false);
@@ -272,7 +272,7 @@ internal sealed partial class MmstServerSession : IPacketSink
         return true;
     }
 
-    /// <summary>0x11 first, then the header as data packets: 0x04 on every piece but the last, 0x0C on the last (§1.3).</summary>
+    /// <summary>0x11 first, then the header as data packets: 0x04 on every piece but the last, 0x0C on the last (docs/protocol/mmst.md#s1.3).</summary>
     private async Task SendHeaderAsync(uint incarnation, CancellationToken ct)
     {
         await SendAsync(new ReportReadBlockMessage(MmsHResult.Ok, incarnation, 0), ct).ConfigureAwait(false);
@@ -295,7 +295,7 @@ internal sealed partial class MmstServerSession : IPacketSink
         lock (_selectionLock)
         {
             if (_selection is null) return;
-            // The first 0x33 is a complete selection; later ones may change single streams (§5.1).
+            // The first 0x33 is a complete selection; later ones may change single streams (docs/protocol/selection.md#s5.1).
             _selection.Select(message.Entries.Select(e => ((int)e.Source, (int)e.Destination, (ThinningLevel)Math.Min((int)e.ThinningLevel, 2))),
                 unlistedOff: !_selectionGiven);
             _selectionGiven = true;
@@ -304,7 +304,7 @@ internal sealed partial class MmstServerSession : IPacketSink
 
     private async Task StartPlayAsync(StartPlayingMessage message, CancellationToken ct)
     {
-        // libmms seeks with a new 0x07 and no 0x09: always abort the running play first (§1.6.2).
+        // libmms seeks with a new 0x07 and no 0x09: always abort the running play first (docs/protocol/mmst.md#s1.6.2).
         await StopPlayAsync().ConfigureAwait(false);
         if (_media is null || _selection is null)
         {
@@ -374,7 +374,7 @@ internal sealed partial class MmstServerSession : IPacketSink
         return given == base64 || given == expected || given == "Basic " + base64;
     }
 
-    // IPacketSink: media packets carry the StartPlaying incarnation and an 8-bit sequence in AFFlags (§1.3).
+    // IPacketSink: media packets carry the StartPlaying incarnation and an 8-bit sequence in AFFlags (docs/protocol/mmst.md#s1.3).
     ValueTask IPacketSink.SendPacketAsync(ReadOnlyMemory<byte> packet, uint locationId, CancellationToken ct)
     {
         if (_udpTarget is not null) return _udp!.SendMediaAsync(_sessionId, _udpTarget, locationId, _playIncarnation, packet, ct);

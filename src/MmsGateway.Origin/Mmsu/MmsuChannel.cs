@@ -8,7 +8,7 @@ using MmsGateway.Mms.Mmsu;
 namespace MmsGateway.Origin.Mmsu;
 
 /// <summary>
-/// The MMSU data path (protocol.md §1.8): data packets go as UDP datagrams to the port the client named in its
+/// The MMSU data path (docs/protocol/mmsu.md#s1.8): data packets go as UDP datagrams to the port the client named in its
 /// funnel, and resend requests arrive on this socket. Each session keeps its last datagrams so a lost one can
 /// be sent again; <see cref="OriginOptions.UdpLossPercent"/> drops first transmissions on purpose (resends are
 /// never dropped, so every packet arrives eventually).
@@ -40,7 +40,7 @@ internal sealed partial class MmsuChannel : IAsyncDisposable
     private long _dropped;
     private long _resent;
 
-    /// <summary>A new play restarts the session's datagram sequence at 0 (§1.3, AFFlags).</summary>
+    /// <summary>A new play restarts the session's datagram sequence at 0 (docs/protocol/mmst.md#s1.3, AFFlags).</summary>
     public void StartPlay(uint sessionId) => _sessions[sessionId] = new History();
 
     public void Forget(uint sessionId) => _sessions.TryRemove(sessionId, out _);

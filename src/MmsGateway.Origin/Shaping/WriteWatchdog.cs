@@ -4,7 +4,7 @@ namespace MmsGateway.Origin.Shaping;
 
 /// <summary>
 /// Gives a connection's writes a deadline: a client that stops reading leaves a write pending forever, so a
-/// watchdog closes the socket once one has been pending longer than the idle timeout (issue 3: every socket has
+/// watchdog closes the socket once one has been pending longer than the idle timeout (every socket has
 /// an idle deadline). Marking a write costs two timestamp stores, nothing per packet is allocated.
 /// </summary>
 internal sealed class WriteWatchdog(TimeProvider time)

@@ -5,7 +5,7 @@ using MmsGateway.Mms.Client;
 namespace MmsGateway.Adaptation;
 
 /// <summary>One step of the ladder: what to ask the server for, and what it costs.</summary>
-/// <param name="Selection">Every stream of the header with its thinning level (protocol.md §5.4: unwanted ones at 2).</param>
+/// <param name="Selection">Every stream of the header with its thinning level (docs/protocol/selection.md#s5.4: unwanted ones at 2).</param>
 /// <param name="Bitrate">Bits/s this step takes from the link (0 when a bitrate is not known yet).</param>
 /// <param name="ThinningLevel">0 full video, 1 key frames only, 2 audio only: the <c>mmsgw_thinning_level</c> gauge.</param>
 /// <param name="Video">The video streams taken, at level 0 or 1.</param>
@@ -23,7 +23,7 @@ public sealed record AdaptationRung(IReadOnlyList<StreamSelection> Selection, lo
 }
 
 /// <summary>
-/// The steps smart streaming moves along (design.md "Adaptation", protocol.md §4.11, §5.1), best first: for each
+/// The steps smart streaming moves along (docs/design.md#adaptation, docs/protocol/asf.md#s4.11, docs/protocol/selection.md#s5.1), best first: for each
 /// video stream of the source's bitrate group from the highest down, that stream with the audio; then the lowest
 /// video stream at key frames only (thinning level 1); then audio alone. Audio is on every step: the best audio that
 /// fits the configured cap, chosen before any video. Streams of neither kind (script commands) ride along on every

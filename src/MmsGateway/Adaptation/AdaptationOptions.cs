@@ -1,7 +1,7 @@
 namespace MmsGateway.Adaptation;
 
 /// <summary>
-/// <c>Gateway:Adaptation</c>: smart streaming of live streams (design.md "Adaptation"). Per stream,
+/// <c>Gateway:Adaptation</c>: smart streaming of live streams (docs/design.md#adaptation). Per stream,
 /// <c>Gateway:Streams:{name}:Adaptive</c> overrides <see cref="Enabled"/>.
 /// </summary>
 public sealed class AdaptationOptions

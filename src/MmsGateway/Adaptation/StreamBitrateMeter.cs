@@ -2,7 +2,7 @@ namespace MmsGateway.Adaptation;
 
 /// <summary>
 /// Bitrates measured from the packets, for streams whose header declares none (ffmpeg-written files carry no Stream
-/// Bitrate Properties, design.md "Test media"). Each stream is measured over its own span of send times, so a stream
+/// Bitrate Properties, docs/design.md#test-media). Each stream is measured over its own span of send times, so a stream
 /// that stops arriving (switched off upstream) keeps the rate it had instead of decaying; once a stream has been
 /// seen for <see cref="SettledSpanMs"/> its figure is frozen, since a source's encoding rates do not change. Key-frame
 /// payload bytes are counted apart, giving the rate of the "key frames only" step (thinning level 1).

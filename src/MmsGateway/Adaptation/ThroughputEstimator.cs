@@ -1,7 +1,7 @@
 namespace MmsGateway.Adaptation;
 
 /// <summary>
-/// How well the link keeps up with the media, from when packets arrive against their send times (design.md
+/// How well the link keeps up with the media, from when packets arrive against their send times (docs/design.md
 /// "Adaptation"). A server sends a live stream in real time, so over a healthy link the send times advance as fast as
 /// the wall clock and the lag (arrival minus send time) stays flat; over a link slower than the media rate they
 /// fall behind and the lag grows. Arrivals are summed into short buckets over a sliding window, giving the bytes per

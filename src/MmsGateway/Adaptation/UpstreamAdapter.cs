@@ -30,7 +30,7 @@ public sealed record AdaptationLadderStep(string Description, long Bitrate, int 
 }
 
 /// <summary>
-/// Smart streaming's decisions for one live stream (design.md "Adaptation"; Windows Media's "intelligent streaming"):
+/// Smart streaming's decisions for one live stream (docs/design.md#adaptation; Windows Media's "intelligent streaming"):
 /// which ladder step to take at connect (the best within the configured cap and the last measured link rate), when
 /// to step down (the link falls behind the media: one step, or the best step within the measured throughput when the
 /// link cannot carry even the next one),

@@ -5,7 +5,7 @@ using MmsGateway.Mms.Client;
 namespace MmsGateway.Adaptation;
 
 /// <summary>
-/// Which streams to take upstream at connect (protocol.md §5.4, §4.11): audio first (the best that fits), then
+/// Which streams to take upstream at connect (docs/protocol/selection.md#s5.4, docs/protocol/asf.md#s4.11): audio first (the best that fits), then
 /// from each mutual-exclusion group the best stream that fits what is left of <c>maxBitrate</c> (the lowest when
 /// none fits), plus every stream in no group. Without a cap, everything in no group and the best of each group.
 /// Every stream is listed, unwanted ones at thinning level 2, as vlc and libmms do.

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace MmsGateway.Cli;
 
 /// <summary>
-/// The one executable's verbs (design.md, "Commands"): <c>serve</c> (default), <c>probe</c>, <c>origin</c>; <c>record</c>
+/// The one executable's verbs (docs/design.md#commands): <c>serve</c> (default), <c>probe</c>, <c>origin</c>; <c>record</c>
 /// joins when the MMS client lands. Exit code 0 on success, non-zero with one line on standard error.
 /// </summary>
 public static class GatewayCommandLine

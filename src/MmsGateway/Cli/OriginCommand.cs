@@ -5,7 +5,7 @@ using MmsGateway.Origin;
 
 namespace MmsGateway.Cli;
 
-/// <summary><c>origin --root DIR ...</c>: the MMS origin server (issue 3), for tests, the demo and docker-compose.</summary>
+/// <summary><c>origin --root DIR ...</c>: the MMS origin server, for tests, the demo and docker-compose.</summary>
 internal static class OriginCommand
 {
     public static Command Create()

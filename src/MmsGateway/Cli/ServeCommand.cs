@@ -24,7 +24,7 @@ internal static class ServeCommand
             }
             catch (Microsoft.Extensions.Options.OptionsValidationException e)
             {
-                // One line naming the key (design.md, "Configuration").
+                // One line naming the key (docs/design.md#configuration).
                 Console.Error.WriteLine($"serve: invalid configuration: {string.Join("; ", e.Failures)}");
                 return 2;
             }

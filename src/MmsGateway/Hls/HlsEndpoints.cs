@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Reflection;
+using MmsGateway.Http;
 using MmsGateway.Outputs;
 using MmsGateway.Security;
 using MmsGateway.Streams;
@@ -8,7 +9,7 @@ using MmsGateway.Streams;
 namespace MmsGateway.Hls;
 
 /// <summary>
-/// HLS over HTTP (design.md, "HTTP"): the multivariant playlist <c>/streams/{name}/index.m3u8</c>, below it
+/// HLS over HTTP (docs/design.md#http): the multivariant playlist <c>/streams/{name}/index.m3u8</c>, below it
 /// <c>hls/{variant}/index.m3u8</c> (low-latency media playlists with blocking reload) and
 /// <c>hls/{variant}/{epoch}/…</c> (init segments, segments, parts); the player page <c>/streams/{name}/</c>; and the
 /// player's own files under <c>/player/</c>, bundled into the assembly at build time (no CDN).
@@ -179,7 +180,7 @@ public static class HlsEndpoints
     /// <summary><c>/streams/{name}/</c>: the player page; without the trailing slash, a redirect to it (relative URLs).</summary>
     private static IResult PlayerPage(HttpContext http, string name, StreamRegistry registry)
     {
-        if (!registry.Streams.ContainsKey(name)) return Results.NotFound($"no stream named '{name}'\n");
+        if (!registry.Streams.ContainsKey(name)) return HttpErrors.NotFound($"no stream named '{name}'");
         // The query goes along: it may hold the signed URL's token (and ?engine=).
         if (!http.Request.Path.Value!.EndsWith('/')) return Results.Redirect($"/streams/{Uri.EscapeDataString(name)}/{http.Request.QueryString}");
         var page = PlayerAssets.Text("player.html")!.Replace("{{name}}", WebUtility.HtmlEncode(name), StringComparison.Ordinal);
@@ -189,7 +190,7 @@ public static class HlsEndpoints
 
     private static IResult PlayerAsset(HttpContext http, string file)
     {
-        if (PlayerAssets.Bytes(file) is not { } bytes) return Results.NotFound();
+        if (PlayerAssets.Bytes(file) is not { } bytes) return HttpErrors.NotFound($"no player file '{file}'");
         var type = Path.GetExtension(file) switch
         {
             ".js" => "text/javascript; charset=utf-8",

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace MmsGateway.Hls;
 
-/// <summary>The <c>Gateway:Hls</c> configuration section: browser playback through ffmpeg (issue 6).</summary>
+/// <summary>The <c>Gateway:Hls</c> configuration section: browser playback through ffmpeg.</summary>
 public sealed class HlsOptions
 {
     public const string Section = "Gateway:Hls";

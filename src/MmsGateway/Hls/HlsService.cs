@@ -16,7 +16,7 @@ public sealed class HlsUnavailableException(int statusCode, string message) : Ex
 }
 
 /// <summary>
-/// HLS for the gateway's live streams (design.md, "HlsOutput"): the variant ladder of each hub, and one
+/// HLS for the gateway's live streams (docs/design.md#hlsoutput): the variant ladder of each hub, and one
 /// <see cref="HlsRendition"/> (one ffmpeg) per stream and variant, shared by every player of it, started by the
 /// first request and stopped once nobody has requested anything of it for <see cref="HlsOptions.IdleTimeout"/>.
 /// </summary>

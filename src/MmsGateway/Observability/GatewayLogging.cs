@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace MmsGateway.Observability;
 
 /// <summary>
-/// Console log format switch (issue 8: structured logs, a JSON switch). ASP.NET Core already honours
+/// Console log format switch (structured logs, with a JSON switch for log collectors). ASP.NET Core already honours
 /// <c>Logging:Console:FormatterName</c> (simple, json, systemd); <c>Gateway:LogFormat</c> is the gateway's own
 /// shorter key for the same choice (<c>Gateway__LogFormat=json</c> in a container) and wins when both are set.
 /// </summary>
@@ -40,7 +40,7 @@ public static class GatewayLogging
                 options.UseUtcTimestamp = true;
             }
         });
-        // A bad value stops start-up with one line naming the key (design.md, "Configuration").
+        // A bad value stops start-up with one line naming the key (docs/design.md#configuration).
         services.AddOptions<LogFormatOptions>()
             .Configure(o => o.LogFormat = configuration[LogFormatKey])
             .Validate(o => string.IsNullOrWhiteSpace(o.LogFormat) || FormatterFor(o.LogFormat) is not null,

@@ -5,7 +5,7 @@ using System.Reflection;
 namespace MmsGateway.Observability;
 
 /// <summary>
-/// The gateway's own instruments (design.md, "Metrics": the Prometheus names are the contract). One singleton per
+/// The gateway's own instruments (docs/design.md#metrics: the Prometheus names are the contract). One singleton per
 /// application; the stream layer, the outputs and the adaptation call its typed methods. Counters and up-down
 /// counters take their tags as two or three <see cref="KeyValuePair{TKey,TValue}"/> arguments, which allocate
 /// nothing (stream names and the label constants of <see cref="MetricLabels"/> are already strings), so the

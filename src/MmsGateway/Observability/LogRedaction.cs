@@ -3,7 +3,7 @@ using System.Text;
 namespace MmsGateway.Observability;
 
 /// <summary>
-/// Makes URLs safe to log (issue 8: "no secrets or full signed URLs in logs"): user-info (mms://user:password@host)
+/// Makes URLs safe to log (no secrets and no full signed URLs in logs): user-info (mms://user:password@host)
 /// is removed, the values of signature and credential query parameters are replaced by <see cref="Redacted"/>, and
 /// the fragment (where OAuth-style tokens travel) is dropped. Use it for every upstream URL that reaches a log.
 /// </summary>

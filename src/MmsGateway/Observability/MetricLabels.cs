@@ -1,7 +1,7 @@
 namespace MmsGateway.Observability;
 
 /// <summary>
-/// The label values of the gateway's metrics. Labels must stay low-cardinality (design.md, "Metrics"): use these
+/// The label values of the gateway's metrics. Labels must stay low-cardinality (docs/design.md#metrics): use these
 /// constants, never free text such as exception messages or URLs.
 /// </summary>
 public static class MetricLabels

@@ -7,7 +7,7 @@ namespace MmsGateway.Observability;
 /// <summary>
 /// Our Prometheus exporter (prometheus-net is not available here): a <see cref="MeterListener"/> that aggregates
 /// the gateway's meter, ASP.NET Core's, System.Net's and the runtime's, and renders them in the text exposition
-/// format 0.0.4 (issue 8). One family per name, no duplicate series, cumulative histogram buckets with +Inf.
+/// format 0.0.4. One family per name, no duplicate series, cumulative histogram buckets with +Inf.
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
 {
@@ -54,7 +54,7 @@ public sealed class PrometheusExporter : IDisposable
 
     /// <summary>
     /// The meters exported by default: ours, ASP.NET Core's (Hosting, Kestrel, Http.Connections, Routing ...),
-    /// System.Net's (Http, NameResolution, Sockets) and the runtime's (design.md, "Metrics").
+    /// System.Net's (Http, NameResolution, Sockets) and the runtime's (docs/design.md#metrics).
     /// </summary>
     public static bool IsExportedMeter(string meterName) =>
         meterName == GatewayMetrics.MeterName

@@ -32,7 +32,7 @@ public static class GatewayHealth
 }
 
 /// <summary>
-/// Readiness (issue 8: "configuration loaded, listening, not shutting down"): unhealthy until the host has
+/// Readiness (ready once configuration is loaded and the server listens, not ready while shutting down): unhealthy until the host has
 /// started (options validated, Kestrel bound), unhealthy again once shutdown begins so the load balancer stops
 /// sending new viewers before the listener closes, and unhealthy while any <see cref="IReadinessCheck"/> is not ready.
 /// </summary>

@@ -1,3 +1,4 @@
+using MmsGateway.Http;
 using Microsoft.Extensions.Options;
 using MmsGateway.Observability;
 using MmsGateway.Streams;
@@ -20,14 +21,12 @@ public static class PlayEndpoint
         var text = http.Request.Query["url"].ToString();
         if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("mms" or "mmst" or "mmsh" or "mmsu" or "http"))
         {
-            http.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await http.Response.WriteAsync("url must be an mms://, mmst://, mmsh://, mmsu:// or http:// URL\n").ConfigureAwait(false);
+            await http.Response.WriteErrorAsync(StatusCodes.Status400BadRequest, "url must be an mms://, mmst://, mmsh://, mmsu:// or http:// URL", http.RequestAborted).ConfigureAwait(false);
             return;
         }
         if (options.Value.AllowedHosts.Count == 0 || !UpstreamAddressPolicy.IsAllowedHost(url.IdnHost.Trim('[', ']'), options.Value.AllowedHosts))
         {
-            http.Response.StatusCode = StatusCodes.Status403Forbidden;
-            await http.Response.WriteAsync($"host '{url.Host}' is not in Gateway:AllowedHosts\n").ConfigureAwait(false);
+            await http.Response.WriteErrorAsync(StatusCodes.Status403Forbidden, $"host '{url.Host}' is not in Gateway:AllowedHosts", http.RequestAborted).ConfigureAwait(false);
             return;
         }
         const string name = "adhoc";

@@ -1,3 +1,4 @@
+using MmsGateway.Http;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -13,7 +14,7 @@ using MmsGateway.Streams;
 namespace MmsGateway.Outputs;
 
 /// <summary>
-/// <c>GET /streams/{name}/live.asf</c> (design.md, "HTTP"): chunked ASF for players, or MS-WMSP for an NSPlayer
+/// <c>GET /streams/{name}/live.asf</c> (docs/design.md#http): chunked ASF for players, or MS-WMSP for an NSPlayer
 /// client on the same URL, so ffmpeg's mmsh://, VLC and old Windows Media Players can use the gateway as their
 /// server. <c>?maxBitrate=</c> picks a lower video stream; <c>?start=</c> positions on-demand streams.
 /// </summary>
@@ -29,8 +30,7 @@ public static class StreamEndpoints
     {
         if (!registry.Streams.TryGetValue(name, out var stream))
         {
-            http.Response.StatusCode = StatusCodes.Status404NotFound;
-            await http.Response.WriteAsync($"no stream named '{name}'\n").ConfigureAwait(false);
+            await http.Response.WriteErrorAsync(StatusCodes.Status404NotFound, $"no stream named '{name}'", http.RequestAborted).ConfigureAwait(false);
             return;
         }
         var query = http.Request.Query;
@@ -39,7 +39,7 @@ public static class StreamEndpoints
         var wmsp = WmspRequest.From(http.Request);
         if (wmsp is not null && wmsp.Kind is not (MmshRequestKind.Describe or MmshRequestKind.Play))
         {
-            // KeepAlive, Log, Stop, SelectStream on a separate connection: acknowledge (§3.2 item 9).
+            // KeepAlive, Log, Stop, SelectStream on a separate connection: acknowledge (docs/protocol/servers.md#s3.2.9).
             WmspResponseHead.WriteEmpty(http.Response, wmsp.ClientId ?? 0, stream.OnDemand);
             return;
         }
@@ -77,8 +77,7 @@ public static class StreamEndpoints
         }
         catch (TimeoutException)
         {
-            http.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
-            await http.Response.WriteAsync($"stream '{name}' is not reachable upstream: {hub.LastError ?? "no answer yet"}\n", ct).ConfigureAwait(false);
+            await http.Response.WriteErrorAsync(StatusCodes.Status504GatewayTimeout, $"stream '{name}' is not reachable upstream: {hub.LastError ?? "no answer yet"}", ct).ConfigureAwait(false);
             return;
         }
         try

@@ -23,7 +23,7 @@ public abstract class ViewerFraming
     /// <summary>
     /// The MS-WMSP <c>$D</c> prefix a hub's ring stores in front of each packet, so that taken-over viewers send runs of
     /// packets straight from the ring (LiveViewerPump). Location id: the packet's sequence in the hub; AF sequence: that
-    /// number modulo 255, which counts 0..254 like a viewer's own framing (§2.2.3.1.2) and stays continuous for every
+    /// number modulo 255, which counts 0..254 like a viewer's own framing (MS-WMSP 2.2.3.1.2) and stays continuous for every
     /// viewer that is sent consecutive packets.
     /// </summary>
     public static void WriteRingPrefix(Span<byte> destination, long sequence, int length) =>
@@ -45,7 +45,7 @@ public abstract class ViewerFraming
         public override void WriteEnd(PipeWriter writer) { }
     }
 
-    /// <summary>MS-WMSP 2.2.3 framing: one <c>$H</c> (ffmpeg reads only the first, §2.5), a <c>$D</c> per packet, <c>$E</c> at the end.</summary>
+    /// <summary>MS-WMSP 2.2.3 framing: one <c>$H</c> (ffmpeg reads only the first, docs/protocol/mmsh.md#s2.5), a <c>$D</c> per packet, <c>$E</c> at the end.</summary>
     private sealed class WmspFraming : ViewerFraming
     {
         private byte _sequence;

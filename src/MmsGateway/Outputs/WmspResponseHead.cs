@@ -3,7 +3,7 @@ using MmsGateway.Mms.Mmsh;
 namespace MmsGateway.Outputs;
 
 /// <summary>
-/// The MS-WMSP response heads of the gateway (protocol.md §2.6, §2.7, §3.2), set on Kestrel's response from the codec
+/// The MS-WMSP response heads of the gateway (docs/protocol/mmsh.md#s2.6, docs/protocol/mmsh.md#s2.7, docs/protocol/servers.md#s3.2), set on Kestrel's response from the codec
 /// the origin writes its heads with (<see cref="MmshResponseWriter"/>, <see cref="MmshResponsePragma"/>): the same
 /// Server, Cache-Control, content types and Pragma value. Kestrel (or <see cref="DirectViewerConnection"/> for a
 /// taken-over connection) writes the status line and the framing headers itself.
@@ -26,7 +26,7 @@ internal static class WmspResponseHead
     }
 
     /// <summary>
-    /// The empty answer to a KeepAlive, Log, Stop or SelectStream request on its own connection (§3.2 item 9). It
+    /// The empty answer to a KeepAlive, Log, Stop or SelectStream request on its own connection (docs/protocol/servers.md#s3.2.9). It
     /// carries the streaming Pragma, features included, as the gateway's answers always did.
     /// </summary>
     public static void WriteEmpty(HttpResponse response, uint clientId, bool onDemand)

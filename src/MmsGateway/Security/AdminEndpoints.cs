@@ -1,3 +1,4 @@
+using MmsGateway.Http;
 using MmsGateway.Streams;
 
 namespace MmsGateway.Security;
@@ -13,7 +14,7 @@ public static class AdminEndpoints
         app.MapPost("/admin/streams/{name}/disconnect", (string name, StreamRegistry registry) =>
             registry.Hub(name) is { } hub
                 ? Results.Text($"{hub.DisconnectViewers("disconnected by an operator")} viewers disconnected\n")
-                : Results.NotFound($"no live stream named '{name}'\n"));
+                : HttpErrors.NotFound($"no live stream named '{name}'"));
         app.MapGet("/admin/limits", (Microsoft.Extensions.Options.IOptions<SecurityOptions> options, UpstreamSessionLimit upstream) =>
             Results.Json(new AdminLimits(options.Value.MaxViewersPerStream, upstream.Limit, upstream.Limit - upstream.Available,
                 options.Value.MaxConcurrentRequestsPerClient), AdminJsonContext.Default.AdminLimits));

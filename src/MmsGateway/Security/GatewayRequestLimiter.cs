@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using MmsGateway.Outputs;
+using MmsGateway.Http;
 using MmsGateway.Streams;
 
 namespace MmsGateway.Security;
 
 /// <summary>
-/// The global limiter of ASP.NET Core's rate-limiting middleware (issue 9, "Limits"). Three checks, each refusal
+/// The global limiter of ASP.NET Core's rate-limiting middleware (README "Security", limits). Three checks, each refusal
 /// with its own status and message (<see cref="WriteRejectionAsync"/>):
 /// <list type="number">
 /// <item>a viewer request that would need a new upstream session while <c>MaxUpstreamSessions</c> are all in use:

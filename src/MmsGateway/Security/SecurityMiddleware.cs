@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using MmsGateway.Outputs;
+using MmsGateway.Http;
 
 namespace MmsGateway.Security;
 

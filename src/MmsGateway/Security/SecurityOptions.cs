@@ -5,7 +5,7 @@ namespace MmsGateway.Security;
 
 /// <summary>
 /// <c>Gateway:Security</c>: who may reach which upstream, viewer URL signing, the administrative API key, and the
-/// limits that keep one client or one stream from taking the whole gateway (issue 9; README "Security").
+/// limits that keep one client or one stream from taking the whole gateway (README "Security").
 /// </summary>
 public sealed class SecurityOptions
 {
@@ -67,7 +67,7 @@ public sealed class SecurityOptions
     /// <summary>Kestrel: a request body (HTTP 413 beyond); the gateway itself only takes small MS-WMSP posts.</summary>
     public long MaxRequestBodySize { get; set; } = 1024 * 1024;
 
-    /// <summary>How deep ASX ENTRYREFs may nest (protocol.md §6.2; WMP 9 follows 5).</summary>
+    /// <summary>How deep ASX ENTRYREFs may nest (docs/protocol/asx.md#s6.2; WMP 9 follows 5).</summary>
     public int MaxPlaylistDepth { get; set; } = 5;
 
     /// <summary>Largest playlist document fetched (ASX, <c>[Reference]</c>, NSC).</summary>

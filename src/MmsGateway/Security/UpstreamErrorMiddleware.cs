@@ -1,5 +1,5 @@
 using MmsGateway.Mms.Client;
-using MmsGateway.Outputs;
+using MmsGateway.Http;
 using MmsGateway.Streams;
 
 namespace MmsGateway.Security;

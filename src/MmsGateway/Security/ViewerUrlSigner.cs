@@ -25,7 +25,7 @@ public enum ViewerTokenStatus
 }
 
 /// <summary>
-/// Signed, expiring viewer URLs: <c>?exp=UNIX-SECONDS&amp;sig=BASE64URL(HMAC-SHA256(key, SCOPE "\n" exp))</c> (issue 9).
+/// Signed, expiring viewer URLs: <c>?exp=UNIX-SECONDS&amp;sig=BASE64URL(HMAC-SHA256(key, SCOPE "\n" exp))</c>.
 /// Query parameters rather than headers, because neither <c>&lt;video src&gt;</c> nor hls.js's segment loader can
 /// send headers. The scope is a path prefix, not the whole path: a token for <c>/streams/demo/</c> opens everything
 /// of that stream (player page, <c>live.asf</c>, HLS playlists, parts and segments), so the gateway only has to

@@ -3,7 +3,7 @@ using MmsGateway.Adaptation;
 
 namespace MmsGateway.Streams;
 
-/// <summary>The <c>Gateway</c> configuration section (design.md, "Configuration").</summary>
+/// <summary>The <c>Gateway</c> configuration section (docs/design.md#configuration).</summary>
 public sealed class GatewayOptions
 {
     public const string Section = "Gateway";

@@ -1,3 +1,4 @@
+using MmsGateway.Http;
 using System.Net;
 using System.Text;
 using System.Text.Json.Serialization;
@@ -5,7 +6,7 @@ using MmsGateway.Observability;
 
 namespace MmsGateway.Streams;
 
-/// <summary>One stream as <c>GET /streams</c> shows it (design.md, "HTTP").</summary>
+/// <summary>One stream as <c>GET /streams</c> shows it (docs/design.md#http).</summary>
 public sealed record StreamStatus(
     string Name, string Source, string State, bool OnDemand, string? Protocol, int Viewers, long Reconnects, string? LastError,
     IReadOnlyList<int> SelectedStreams, IReadOnlyList<StreamTrack> Tracks, string Player, string Asf, string Hls,
@@ -33,7 +34,7 @@ public static class StatusEndpoints
         app.MapGet("/streams/{name}/status", (string name, StreamRegistry registry) =>
             Describe(registry).Find(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } status
                 ? Results.Json(new StreamsDocument([status with { Source = "" }]), StatusJsonContext.Default.StreamsDocument)
-                : Results.NotFound($"no stream named '{name}'\n"));
+                : HttpErrors.NotFound($"no stream named '{name}'"));
     }
 
     public static List<StreamStatus> Describe(StreamRegistry registry) =>

@@ -5,7 +5,7 @@ using MmsGateway.Mms.Client;
 namespace MmsGateway.Streams;
 
 /// <summary>
-/// Which upstreams the gateway may open on someone else's behalf (server-side request forgery, issue 9). A URL must
+/// Which upstreams the gateway may open on someone else's behalf (server-side request forgery). A URL must
 /// use a streaming scheme (no <c>file://</c>) and, for <c>/play</c>, name a host on <c>Gateway:AllowedHosts</c>
 /// (<c>*.example.com</c> matches subdomains, <c>*</c> any host); every address its host resolves to must be a public
 /// unicast address unless it is in <c>Gateway:Security:AllowedNetworks</c> or is itself written as an address on the

@@ -30,7 +30,7 @@ public class AsfPacketWriterTests
         Assert.Equal([1, 3, 4], kept.Select(p => (int)output[p.DataOffset]));
         Assert.Equal(1234u, header.SendTime);
         Assert.Equal(packet.Length, header.PayloadEnd + header.PaddingLength);
-        Assert.Equal(2, header.PaddingLengthType); // widened to a WORD (§5.2)
+        Assert.Equal(2, header.PaddingLengthType); // widened to a WORD (docs/protocol/selection.md#s5.2)
         Assert.All(output[header.PayloadEnd..], b => Assert.Equal(0, b));
     }
 
@@ -66,7 +66,7 @@ public class AsfPacketWriterTests
         var shape = new PacketShape { PacketLengthType = packetLengthType, PaddingLengthType = paddingType };
         var full = TestPackets.Build(shape, 0, Payload(2, true, 7, 100));
         var packetSize = full.Length + 40;
-        // A server stripped the padding: the packet arrives 40 bytes short of the header's packet size (§4.9).
+        // A server stripped the padding: the packet arrives 40 bytes short of the header's packet size (docs/protocol/asf.md#s4.9).
         var output = new byte[packetSize];
 
         Assert.Equal(packetSize, AsfPacketWriter.Repad(full, packetSize, output));

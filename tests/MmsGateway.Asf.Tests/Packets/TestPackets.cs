@@ -5,7 +5,7 @@ namespace MmsGateway.Asf.Tests.Packets;
 /// <summary>A payload to put in a synthetic packet.</summary>
 internal sealed record PayloadSpec(int Stream, bool Key, uint MediaObject, uint Offset, byte[] Replicated, byte[] Data);
 
-/// <summary>The length types and values of a synthetic packet (protocol.md §4.8); 0 = field absent.</summary>
+/// <summary>The length types and values of a synthetic packet (docs/protocol/asf.md#s4.8); 0 = field absent.</summary>
 internal sealed record PacketShape
 {
     public bool ErrorCorrection { get; init; } = true;

@@ -5,7 +5,7 @@ using MmsGateway.Testing;
 namespace MmsGateway.Mms.Tests.Client;
 
 /// <summary>
-/// Every connect fails in bounded time with a kind and a step (protocol.md §8.3 rollover triggers): silent servers,
+/// Every connect fails in bounded time with a kind and a step (docs/protocol/rollover.md#s8.3 rollover triggers): silent servers,
 /// closed ports, unknown hosts, unsupported schemes, and rollover over several of them.
 /// </summary>
 public sealed class ConnectFailureTests

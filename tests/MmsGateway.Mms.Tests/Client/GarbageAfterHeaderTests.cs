@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace MmsGateway.Mms.Tests.Client;
 
 /// <summary>
-/// Regression (issue 9, faults): a server that sends random bytes after a valid header. Over MMST most of them
+/// Regression (faults: garbage from upstream never crashes or hangs a session): a server that sends random bytes after a valid header. Over MMST most of them
 /// frame as data packets of some other play incarnation, which the client drops; the bytes kept the receive
 /// deadline alive, so the session read forever without delivering a packet or an error. It must end with a
 /// time-out at the read deadline instead; over MMSH the first wrong framing byte is already an error, over MMSU

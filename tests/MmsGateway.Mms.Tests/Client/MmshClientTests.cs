@@ -7,7 +7,7 @@ using static MmsGateway.Mms.Tests.Client.MmshServerScript;
 
 namespace MmsGateway.Mms.Tests.Client;
 
-/// <summary>MMSH client behaviour against scripted HTTP servers (protocol.md §2.6–§2.9).</summary>
+/// <summary>MMSH client behaviour against scripted HTTP servers (docs/protocol/mmsh.md#s2.6 to docs/protocol/mmsh.md#s2.9).</summary>
 public sealed class MmshClientTests
 {
     private const string OnDemandPragma = "no-cache,client-id=3456789,features=\"seekable,stridable\",timeout=60000";
@@ -110,7 +110,7 @@ public sealed class MmshClientTests
             }
 
             MmshRequest play = await ReadRequestAsync(peer);
-            Assert.Null(play.StreamTimeMs); // live Play has no start position (§2.7)
+            Assert.Null(play.StreamTimeMs); // live Play has no start position (docs/protocol/mmsh.md#s2.7)
             await peer.SendAsync(Head(200, "OK", "no-cache,client-id=1,features=\"broadcast\"", "application/x-mms-framed"));
             await peer.SendAsync(HeaderChunk(media.Header), DataChunk(500, media.Packets[0]));
         });
@@ -337,7 +337,7 @@ public sealed class MmshClientTests
         byte[] header = media.Header;
         byte[] Pieces()
         {
-            // MS-WMSP flags: first 0x04, middle 0x00, last 0x08 (protocol.md §2.5); vlc and libmms reassemble them.
+            // MS-WMSP flags: first 0x04, middle 0x00, last 0x08 (docs/protocol/mmsh.md#s2.5); vlc and libmms reassemble them.
             var pieces = new List<byte>();
             int[] cuts = [0, 300, 600, header.Length];
             byte[] flags = [MmsDataPacketFlags.HeaderPieceMore, MmsDataPacketFlags.HeaderPieceMiddle, MmsDataPacketFlags.HeaderPieceLast];

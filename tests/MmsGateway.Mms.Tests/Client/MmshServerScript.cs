@@ -4,7 +4,7 @@ using MmsGateway.Mms.Mmsh;
 
 namespace MmsGateway.Mms.Tests.Client;
 
-/// <summary>Server side of MMSH exchanges for scripted tests (protocol.md §2.6, §2.7, §3.2), built with the codecs.</summary>
+/// <summary>Server side of MMSH exchanges for scripted tests (docs/protocol/mmsh.md#s2.6, docs/protocol/mmsh.md#s2.7, docs/protocol/servers.md#s3.2), built with the codecs.</summary>
 internal static class MmshServerScript
 {
     public static async Task<MmshRequest> ReadRequestAsync(ScriptedPeer peer)
@@ -70,7 +70,7 @@ internal static class MmshServerScript
         return chunk;
     }
 
-    /// <summary>An unknown chunk type, which clients skip by its length (§2.9).</summary>
+    /// <summary>An unknown chunk type, which clients skip by its length (docs/protocol/mmsh.md#s2.9).</summary>
     public static byte[] Unknown() => [0x24, (byte)'X', 3, 0, 1, 2, 3];
 
     /// <summary>HTTP/1.1 chunked coding with chunks of <paramref name="chunkSize"/> bytes, an extension and a trailer.</summary>

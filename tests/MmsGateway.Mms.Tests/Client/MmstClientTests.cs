@@ -212,7 +212,7 @@ public sealed class MmstClientTests
             await script.HandshakeAsync(media.Header, media.PacketSize);
             await script.SendDataAsync(0, 4, 0, media.Packets[0]);
 
-            // §1.6.4: ReportEndOfStream hr 1, ReportStreamChange, header pieces with byte 4 = 0xFF, data goes on.
+            // docs/protocol/mmst.md#s1.6.4: ReportEndOfStream hr 1, ReportStreamChange, header pieces with byte 4 = 0xFF, data goes on.
             await script.SendAsync(new ReportEndOfStreamMessage(MmsHResult.EntryFinished, 4));
             await script.SendAsync(new ReportStreamChangeMessage(MmsHResult.Ok, 0xFF, (uint)media.PacketSize,
                 (uint)next.Length, 100_000, 0));

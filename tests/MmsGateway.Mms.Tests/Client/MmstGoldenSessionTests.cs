@@ -7,7 +7,7 @@ using MmsGateway.Testing;
 namespace MmsGateway.Mms.Tests.Client;
 
 /// <summary>
-/// The MMST client against a scripted server that replays the server side of the golden session of protocol.md §1.9
+/// The MMST client against a scripted server that replays the server side of the golden session of docs/protocol/mmst.md#s1.9
 /// byte for byte, and checks every client packet against the trace (a protocol unit test, not interop).
 /// </summary>
 public sealed class MmstGoldenSessionTests
@@ -35,7 +35,7 @@ public sealed class MmstGoldenSessionTests
             Assert.Equal(MmstMessageWriter.ToArray(ConnectMessage.Create(GoldenTrace.ConnectSubscriber), 0), connect);
             await peer.SendAsync(Hex.Parse(GoldenTrace.ReportConnectedEx));
 
-            // The funnel names the client's own address and port (§1.5.4); the trace's is another machine's.
+            // The funnel names the client's own address and port (docs/protocol/mmst.md#s1.5.4); the trace's is another machine's.
             byte[] funnel = await peer.ReadMmstCommandAsync();
             var expectedFunnel = ConnectFunnelMessage.Create(
                 new MmstFunnelName(MmstFunnelTransport.Tcp, "127.0.0.1", peer.Remote.Port));
@@ -77,7 +77,7 @@ public sealed class MmstGoldenSessionTests
             Assert.Equal(AsfStreamSet.Of(1, 2), session.Header.AllStreams);
             Assert.Equal(AsfStreamSet.Of(1, 2), session.SelectedStreams);
             Assert.Equal(3200, session.Header.PacketSize);
-            Assert.False(session.IsBroadcast); // attributes 0x01800000 (§1.5.6)
+            Assert.False(session.IsBroadcast); // attributes 0x01800000 (docs/protocol/mmst.md#s1.5.6)
 
             for (int i = 0; i < 2; i++)
             {

@@ -3,7 +3,7 @@ using MmsGateway.Mms.Mmst;
 
 namespace MmsGateway.Mms.Tests.Client;
 
-/// <summary>The server side of an MMST session for scripted tests, built with the project's codecs (protocol.md §3.1).</summary>
+/// <summary>The server side of an MMST session for scripted tests, built with the project's codecs (docs/protocol/servers.md#s3.1).</summary>
 internal sealed class MmstServerScript(ScriptedPeer peer)
 {
     private int _seq;
@@ -30,7 +30,7 @@ internal sealed class MmstServerScript(ScriptedPeer peer)
         return peer.SendAsync(writer.WrittenSpan.ToArray());
     }
 
-    /// <summary>Connect and funnel (§1.6.1 rows 1–3).</summary>
+    /// <summary>Connect and funnel (docs/protocol/mmst.md#s1.6.1 rows 1–3).</summary>
     public async Task ConnectAsync()
     {
         await ReadAsync<ConnectMessage>();
@@ -39,7 +39,7 @@ internal sealed class MmstServerScript(ScriptedPeer peer)
         await SendAsync(ReportConnectedFunnelMessage.Accepted());
     }
 
-    /// <summary>Answers OpenFile with the file description (§1.5.6).</summary>
+    /// <summary>Answers OpenFile with the file description (docs/protocol/mmst.md#s1.5.6).</summary>
     public async Task<OpenFileMessage> OpenAsync(byte[] header, int packetSize,
         MmstFileAttributes attributes = MmstFileAttributes.OnDemand)
     {
@@ -49,7 +49,7 @@ internal sealed class MmstServerScript(ScriptedPeer peer)
         return open;
     }
 
-    /// <summary>ReadBlock → ReportReadBlock + the header in pieces of <paramref name="pieceSize"/> bytes (§1.5.7).</summary>
+    /// <summary>ReadBlock → ReportReadBlock + the header in pieces of <paramref name="pieceSize"/> bytes (docs/protocol/mmst.md#s1.5.7).</summary>
     public async Task SendHeaderAsync(byte[] header, int pieceSize = 65_000)
     {
         ReadBlockMessage read = await ReadAsync<ReadBlockMessage>();

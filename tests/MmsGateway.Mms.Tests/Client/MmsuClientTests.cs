@@ -5,7 +5,7 @@ using MmsGateway.Testing;
 
 namespace MmsGateway.Mms.Tests.Client;
 
-/// <summary>MMSU (protocol.md §1.8) against the origin: UDP data, resend requests, and the TCP fall-back.</summary>
+/// <summary>MMSU (docs/protocol/mmsu.md#s1.8) against the origin: UDP data, resend requests, and the TCP fall-back.</summary>
 public sealed class MmsuClientTests
 {
     internal static MmsClientOptions Options() => new()

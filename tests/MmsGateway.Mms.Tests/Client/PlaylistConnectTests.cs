@@ -8,7 +8,7 @@ using MmsGateway.Testing;
 
 namespace MmsGateway.Mms.Tests.Client;
 
-/// <summary>Playlists in the connector (protocol.md §6, §7, §8.3): URL rollover, entries in sequence, NSC multicast.</summary>
+/// <summary>Playlists in the connector (docs/protocol/asx.md#s6, docs/protocol/nsc.md#s7, docs/protocol/rollover.md#s8.3): URL rollover, entries in sequence, NSC multicast.</summary>
 public sealed class PlaylistConnectTests
 {
     private static MmsClientOptions Options() => new()

@@ -117,7 +117,7 @@ internal sealed class ScriptedPeer(Socket socket, CancellationToken stop) : IAsy
         return result;
     }
 
-    /// <summary>One MMST command packet (protocol.md §1.1: 12 bytes, then messageLength + 4).</summary>
+    /// <summary>One MMST command packet (docs/protocol/mmst.md#s1.1: 12 bytes, then messageLength + 4).</summary>
     public async Task<byte[]> ReadMmstCommandAsync()
     {
         byte[] head = await ReadExactAsync(12);

@@ -8,7 +8,7 @@ namespace MmsGateway.Mms.Tests.Client;
 /// <summary>
 /// A real small ASF file split the way an MMS server sends it: the header (Header Object + 50 Data Object bytes) and
 /// the data packets. Default: the shared <c>wine_wmvcore_test.wmv</c> (ffmpeg-muxed, WMV1 stream 1 + WMA1 stream 2,
-/// 14 packets of 3200 bytes — the packet size of the golden trace of protocol.md §1.9).
+/// 14 packets of 3200 bytes — the packet size of the golden trace of docs/protocol/mmst.md#s1.9).
 /// </summary>
 internal sealed class TestMedia
 {
@@ -59,7 +59,7 @@ internal sealed class TestMedia
 
     /// <summary>
     /// A packet as a server that strips padding sends it (MS-MMSP 2.2.2): trailing padding cut off and Padding Length
-    /// set to 0. Only for packets whose padding is zeros and whose Packet Length field is absent (§4.9).
+    /// set to 0. Only for packets whose padding is zeros and whose Packet Length field is absent (docs/protocol/asf.md#s4.9).
     /// </summary>
     public byte[] Stripped(int index, out int paddingLength)
     {

@@ -163,7 +163,7 @@ public sealed class VlcInteropTests(VlcSingleBitrateFixture vlc) : IClassFixture
 /// <summary>
 /// VLC's MMSH server starts a new client wherever its live stream is, not at a key frame (ffmpeg then reports
 /// "first frame is no keyframe"), so the recording starts like the hub's fast start: at the first packet with a video
-/// key-frame payload, without the payloads in it whose start was not received (protocol.md §12 pitfalls, §5.2 rebuild).
+/// key-frame payload, without the payloads in it whose start was not received (docs/protocol/interop.md#s12 pitfalls, docs/protocol/selection.md#s5.2 rebuild).
 /// VLC's ASF muxer sets the key-frame bit on every video payload, so for WMV2 the picture type is read from the
 /// bitstream instead (first bit of the picture header: 0 = I).
 /// </summary>

@@ -1,7 +1,7 @@
 namespace MmsGateway.Mms.Tests.Mmsh;
 
 /// <summary>
-/// Request heads captured verbatim from real clients (protocol.md §9) and the spec examples (§2.6, §2.7), with the
+/// Request heads captured verbatim from real clients (docs/protocol/interop.md#s9) and the spec examples (docs/protocol/mmsh.md#s2.6, docs/protocol/mmsh.md#s2.7), with the
 /// CRLF line ends they have on the wire. ffmpeg's last Play line really is glued to "Connection: Close".
 /// </summary>
 internal static class Captures

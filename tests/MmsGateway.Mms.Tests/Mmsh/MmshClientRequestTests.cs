@@ -5,7 +5,7 @@ using static MmsGateway.Mms.Tests.Mmsh.MmshTestHelpers;
 
 namespace MmsGateway.Mms.Tests.Mmsh;
 
-/// <summary>The client side's request heads (protocol.md §2.6, §2.7).</summary>
+/// <summary>The client side's request heads (docs/protocol/mmsh.md#s2.6, docs/protocol/mmsh.md#s2.7).</summary>
 public class MmshClientRequestTests
 {
     private static readonly MmshClientRequest Target = new("/path", "host:80", Captures.FfmpegGuid);

@@ -3,7 +3,7 @@ using MmsGateway.Mms.Mmsh;
 
 namespace MmsGateway.Mms.Tests.Mmsh;
 
-/// <summary>The <c>$X</c> framing of protocol.md §2.5.</summary>
+/// <summary>The <c>$X</c> framing of docs/protocol/mmsh.md#s2.5.</summary>
 public class MmshFramingTests
 {
     [Fact]

@@ -6,7 +6,7 @@ using static MmsGateway.Mms.Tests.Mmsh.MmshTestHelpers;
 
 namespace MmsGateway.Mms.Tests.Mmsh;
 
-/// <summary>Server-side request parsing (protocol.md §2.2–§2.4, §2.7, §2.8, §3.2) on captured and spec requests.</summary>
+/// <summary>Server-side request parsing (docs/protocol/mmsh.md#s2.2 to docs/protocol/mmsh.md#s2.4, docs/protocol/mmsh.md#s2.7, docs/protocol/mmsh.md#s2.8, docs/protocol/servers.md#s3.2) on captured and spec requests.</summary>
 public class MmshRequestTests
 {
     private static readonly HashSet<int> TwoStreams = [1, 2];

@@ -5,7 +5,7 @@ using static MmsGateway.Mms.Tests.Mmsh.MmshTestHelpers;
 
 namespace MmsGateway.Mms.Tests.Mmsh;
 
-/// <summary>Server response heads (protocol.md §2.6, §2.7, §3.2) and the client's parser for them.</summary>
+/// <summary>Server response heads (docs/protocol/mmsh.md#s2.6, docs/protocol/mmsh.md#s2.7, docs/protocol/servers.md#s3.2) and the client's parser for them.</summary>
 public class MmshResponseTests
 {
     private static readonly MmshResponseInfo OnDemand = new(3456789, MmshFeatures.OnDemand);

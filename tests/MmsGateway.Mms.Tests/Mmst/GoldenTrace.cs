@@ -1,9 +1,9 @@
 namespace MmsGateway.Mms.Tests.Mmst;
 
-/// <summary>The golden MMST session of protocol.md §1.9 and the examples of §1.2, §1.5.2, §1.5.6, §1.5.8.</summary>
+/// <summary>The golden MMST session of docs/protocol/mmst.md#s1.9 and the examples of docs/protocol/mmst.md#s1.2, docs/protocol/mmst.md#s1.5.2, docs/protocol/mmst.md#s1.5.6, docs/protocol/mmst.md#s1.5.8.</summary>
 internal static class GoldenTrace
 {
-    /// <summary>Only the first 64 of 208 bytes are shown in protocol.md.</summary>
+    /// <summary>Only the first 64 of 208 bytes are shown in docs/protocol/README.md.</summary>
     public const string ConnectPrefix = """
         0000: 01 00 00 00 ce fa 0b b0 c0 00 00 00 4d 4d 53 20
         0010: 18 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
@@ -136,14 +136,14 @@ internal static class GoldenTrace
         0020: 02 00 00 00 0d 00 03 00 01 00 00 00 01 00 00 00
         """;
 
-    /// <summary>protocol.md §1.2 worked example: a client Pong with seq 7.</summary>
+    /// <summary>docs/protocol/mmst.md#s1.2 worked example: a client Pong with seq 7.</summary>
     public const string PongSeq7 = """
         0000: 01 00 00 00 ce fa 0b b0 20 00 00 00 4d 4d 53 20
         0010: 04 00 00 00 07 00 00 00 00 00 00 00 00 00 00 00
         0020: 02 00 00 00 1b 00 03 00 00 00 00 00 00 00 00 00
         """;
 
-    /// <summary>protocol.md §1.5.6 example (seq 0); bytes 0x70..0x97 are zeros.</summary>
+    /// <summary>docs/protocol/mmst.md#s1.5.6 example (seq 0); bytes 0x70..0x97 are zeros.</summary>
     public const string ReportOpenFileExampleHead = """
         0000: 01 00 00 00 ce fa 0b b0 88 00 00 00 4d 4d 53 20
         0010: 11 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00

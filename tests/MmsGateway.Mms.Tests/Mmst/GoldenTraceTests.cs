@@ -4,7 +4,7 @@ using static MmsGateway.Mms.Tests.Mmst.MmstTestHelpers;
 
 namespace MmsGateway.Mms.Tests.Mmst;
 
-/// <summary>Every packet of the golden on-demand session of protocol.md §1.9, written and read back byte for byte.</summary>
+/// <summary>Every packet of the golden on-demand session of docs/protocol/mmst.md#s1.9, written and read back byte for byte.</summary>
 public class GoldenTraceTests
 {
     [Fact]

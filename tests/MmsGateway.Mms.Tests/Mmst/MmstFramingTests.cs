@@ -6,7 +6,7 @@ using static MmsGateway.Mms.Tests.Mmst.MmstTestHelpers;
 
 namespace MmsGateway.Mms.Tests.Mmst;
 
-/// <summary>The demultiplexing rule of protocol.md §1.1.</summary>
+/// <summary>The demultiplexing rule of docs/protocol/mmst.md#s1.1.</summary>
 public class MmstFramingTests
 {
     private static readonly byte[] ReadBlockPacket = Hex.Parse(GoldenTrace.ReadBlock);
@@ -115,7 +115,7 @@ public class MmstFramingTests
     }
 
     /// <summary>
-    /// The documented ambiguity of protocol.md §1.1: a data packet with playIncarnation 0xCE, AFFlags 0xFA and
+    /// The documented ambiguity of docs/protocol/mmst.md#s1.1: a data packet with playIncarnation 0xCE, AFFlags 0xFA and
     /// PacketSize 0xB00B has the command signature at bytes 4..7 and is read as a command. Servers must never use
     /// incarnation 0xCE; this test pins down that the framing does not try to guess.
     /// </summary>

@@ -5,7 +5,7 @@ using static MmsGateway.Mms.Tests.Mmst.MmstTestHelpers;
 
 namespace MmsGateway.Mms.Tests.Mmst;
 
-/// <summary>Round trips and client quirks of the messages beyond the golden trace (protocol.md §1.5).</summary>
+/// <summary>Round trips and client quirks of the messages beyond the golden trace (docs/protocol/mmst.md#s1.5).</summary>
 public class MmstMessageTests
 {
     [Fact]

@@ -9,7 +9,7 @@ namespace MmsGateway.Mms.Tests.Playlists;
 
 public class NscFileTests
 {
-    /// <summary>The check values of protocol.md §7.2 (from [MS-MSB]'s examples).</summary>
+    /// <summary>The check values of docs/protocol/nsc.md#s7.2 (from [MS-MSB]'s examples).</summary>
     public static TheoryData<string, string> SpecVectors => new()
     {
         { "3.0", "029G0000000008Cm0k0300000" },

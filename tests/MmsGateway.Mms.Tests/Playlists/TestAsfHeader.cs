@@ -5,7 +5,7 @@ namespace MmsGateway.Mms.Tests.Playlists;
 
 /// <summary>
 /// A small live-broadcast ASF header (Header Object with File Properties and one WMA audio Stream Properties,
-/// then the 50-byte Data Object header): what an NSC FormatN carries (protocol.md §7.2, layouts of §4).
+/// then the 50-byte Data Object header): what an NSC FormatN carries (docs/protocol/nsc.md#s7.2, layouts of docs/protocol/asf.md#s4).
 /// </summary>
 internal static class TestAsfHeader
 {

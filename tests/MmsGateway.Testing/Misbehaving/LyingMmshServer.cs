@@ -25,7 +25,7 @@ public enum MmshLie
 
 /// <summary>
 /// An MMSH (MS-WMSP) server of our own that answers Describe correctly (status, client-id, broadcast feature, the
-/// ASF header in one <c>$H</c>, protocol.md §2.6) and then lies in the Play response (§2.7) as
+/// ASF header in one <c>$H</c>, docs/protocol/mmsh.md#s2.6) and then lies in the Play response (docs/protocol/mmsh.md#s2.7) as
 /// <see cref="MmshLie"/> says. The framing is written here by hand (not with the gateway's own writer) so a bug in
 /// that writer cannot hide the lie.
 /// </summary>
@@ -103,7 +103,7 @@ public static class LyingMmshServer
         }
     }
 
-    /// <summary>A <c>$H</c>/<c>$D</c> chunk: framing header, the 8-byte data packet preheader, the payload (§2.3).</summary>
+    /// <summary>A <c>$H</c>/<c>$D</c> chunk: framing header, the 8-byte data packet preheader, the payload (docs/protocol/mmsh.md#s2.3).</summary>
     private static byte[] Chunk(byte type, uint locationId, byte afFlags, ReadOnlySpan<byte> payload)
     {
         var length = checked((ushort)(8 + payload.Length));
@@ -114,7 +114,7 @@ public static class LyingMmshServer
         BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), locationId);
         chunk[8] = 0; // incarnation
         chunk[9] = afFlags;
-        BinaryPrimitives.WriteUInt16LittleEndian(chunk.AsSpan(10), length); // PacketSize repeats PacketLength (§10.13)
+        BinaryPrimitives.WriteUInt16LittleEndian(chunk.AsSpan(10), length); // PacketSize repeats PacketLength (docs/protocol/interop.md#s10.13)
         payload.CopyTo(chunk.AsSpan(12));
         return chunk;
     }

@@ -19,7 +19,7 @@ public sealed class AdaptationPolicyTests
         Assert.Equal(["{2}", "{3}", "{4}", "{4}", "{}"], ladder.Rungs.Select(r => r.Video.ToString()));
         Assert.Equal([0, 0, 0, 1, 2], ladder.Rungs.Select(r => r.ThinningLevel));
         Assert.Equal([564_000L, 364_000, 164_000, 84_000, 64_000], ladder.Rungs.Select(r => r.Bitrate));
-        // Audio (stream 1) is on at every step; the others are off, not absent (protocol.md §5.4).
+        // Audio (stream 1) is on at every step; the others are off, not absent (docs/protocol/selection.md#s5.4).
         Assert.All(ladder.Rungs, r => Assert.Contains(new StreamSelection(1, StreamSelection.Full), r.Selection));
         Assert.All(ladder.Rungs, r => Assert.Equal(Declared.Streams.Count, r.Selection.Count));
         Assert.Contains(new StreamSelection(4, StreamSelection.KeyFramesOnly), ladder.Rungs[3].Selection);

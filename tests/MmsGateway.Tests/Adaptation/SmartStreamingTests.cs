@@ -5,7 +5,7 @@ using MmsGateway.Tests.Streams;
 namespace MmsGateway.Tests.Adaptation;
 
 /// <summary>
-/// Smart streaming end to end (issue 7): a real origin loops a three-rate ladder as a live broadcast, the gateway plays
+/// Smart streaming end to end: a real origin loops a three-rate ladder as a live broadcast, the gateway plays
 /// it to a real viewer, and the origin's per-session bandwidth cap is changed while it streams. The gateway must find
 /// the stream that fits, step down and back up, and never let the audio stop.
 /// Ladder (<see cref="GeneratedMedia.SmartStreamingLadderAsync"/>): stream 1 640x480 ~850 kbit/s, stream 2 320x240

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace MmsGateway.Tests.Browser;
 
 /// <summary>
-/// The player page in Debian's Chromium, driven by Playwright (issue 6, "Must show"): for a single-bitrate stream,
+/// The player page in Debian's Chromium, driven by Playwright (the browser plays the stream): for a single-bitrate stream,
 /// an audio-only stream and a multi-bitrate stream, <c>currentTime</c> passes 5 s with no error event. One browser
 /// for the three cases; never downloads a browser.
 /// </summary>

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace MmsGateway.Tests.Faults;
 
 /// <summary>
-/// Issue 9, ffmpeg crashing under HLS: the rendition's ffmpeg, found in the process table as a child of this
+/// Faults: ffmpeg crashing under HLS: the rendition's ffmpeg, found in the process table as a child of this
 /// process, is killed (SIGKILL) again and again. HLS recovers each time (new segments appear), no ffmpeg is left
 /// behind or unreaped, and the ASF output of another stream is not disturbed.
 /// </summary>

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace MmsGateway.Tests.Faults;
 
 /// <summary>
-/// Issue 9, faults upstream: the victim stream's source dies, stalls, sends garbage, resets the handshake, does
+/// Faults upstream: the victim stream's source dies, stalls, sends garbage, resets the handshake, does
 /// not resolve or lies in its framing. Each ends in a reconnect that recovers when the source is healthy again, or
 /// in a clean error in <c>GET /streams</c>; meanwhile stream <c>live</c> keeps flowing to its viewer and the
 /// process's memory stays bounded (generous bounds: other test classes share the process).

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace MmsGateway.Tests.Faults;
 
 /// <summary>
-/// Issue 9, faults downstream: viewers that read slowly or never, and a thousand connections that do nothing.
+/// Faults downstream: viewers that read slowly or never, and a thousand connections that do nothing.
 /// The gateway ends what it cannot serve (ring overrun, header deadline) and keeps serving everyone else, with
 /// memory per connection measured and bounded.
 /// </summary>

@@ -6,7 +6,7 @@ using MmsGateway.Testing;
 
 namespace MmsGateway.Tests.Hls;
 
-/// <summary>HLS against a real origin, gateway and ffmpeg (issue 6, "Must show"): segments, variants, playlists.</summary>
+/// <summary>HLS against a real origin, gateway and ffmpeg (the browser plays the stream): segments, variants, playlists.</summary>
 [Collection(HlsCollection.Name)]
 public sealed class HlsStreamTests(HlsGatewayFixture fixture)
 {

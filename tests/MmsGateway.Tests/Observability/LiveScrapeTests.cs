@@ -75,7 +75,7 @@ public sealed class LiveScrapeTests : IAsyncLifetime
         var series = scrape.Samples.Select(s => s.Name + "{" + s.LabelText + "}").ToList();
         Assert.Equal(series.Count, series.Distinct().Count());
 
-        // design.md, "Metrics": names, types and labels are the contract.
+        // docs/design.md#metrics: names, types and labels are the contract.
         (string Name, string Type)[] contract =
         [
             ("mmsgw_upstream_sessions", "gauge"), ("mmsgw_upstream_connect_attempts_total", "counter"),

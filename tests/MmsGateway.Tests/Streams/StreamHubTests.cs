@@ -3,7 +3,7 @@ using MmsGateway.Testing;
 
 namespace MmsGateway.Tests.Streams;
 
-/// <summary>The hub's promises (issue 5, "Must show"), against a real origin and real players.</summary>
+/// <summary>The hub's promises (one upstream session per stream, fast start, slow viewers never slow the others), against a real origin and real players.</summary>
 public sealed class StreamHubTests
 {
     private static string Save(byte[] bytes)

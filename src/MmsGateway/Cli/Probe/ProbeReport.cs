@@ -27,7 +27,7 @@ public sealed record ProbeReport
     /// <summary>For a URL: the URL that played (after redirects and playlists), without user-info.</summary>
     public string? Url { get; init; }
 
-    /// <summary>For a URL: every connect attempt in order, the winning one last (protocol.md §8.3).</summary>
+    /// <summary>For a URL: every connect attempt in order, the winning one last (docs/protocol/rollover.md#s8.3).</summary>
     public IReadOnlyList<ProbeAttempt>? Attempts { get; init; }
 }
 
