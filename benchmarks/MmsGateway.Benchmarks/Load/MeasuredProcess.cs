@@ -7,16 +7,16 @@ using MmsGateway.Processes;
 namespace MmsGateway.Benchmarks.Load;
 
 /// <summary>
-/// A process of a load run (origin, gateway, VLC), started through the gateway's own <see cref="ChildProcess"/>, with
-/// its CPU time and memory read from <c>/proc</c>. Its output and error go to a log file next to the run's other
-/// files, so a failed start can be diagnosed; disposal kills it with its children.
+/// A process of a load run (origin, gateway, VLC), started through the gateway's own <see cref="ChildProcess"/> (a
+/// CliWrap command), with its CPU time and memory read from <c>/proc</c> by its id (CliWrap has no such figures). Its
+/// output and error go to a log file next to the run's other files, so a failed start can be diagnosed; its input
+/// is closed at once; disposal kills it with its children.
 /// </summary>
 public sealed class MeasuredProcess : IAsyncDisposable
 {
     private const long ClockTicks = 100; // sysconf(_SC_CLK_TCK) is 100 on Linux/x86-64 and arm64.
     private readonly ChildProcess _process;
     private readonly StreamWriter _log;
-    private readonly Task _output;
 
     private MeasuredProcess(ChildProcess process, StreamWriter log, string name, string logPath)
     {
@@ -24,8 +24,6 @@ public sealed class MeasuredProcess : IAsyncDisposable
         _log = log;
         Name = name;
         Log = logPath;
-        process.StandardInput.Close(); // nothing to say to it; an open pipe would only be a reason not to exit
-        _output = CopyOutputAsync();
     }
 
     public string Name { get; }
@@ -44,7 +42,10 @@ public sealed class MeasuredProcess : IAsyncDisposable
         }
         try
         {
-            return new MeasuredProcess(ChildProcess.Start(fileName, arguments, Write, environment), log, name, logPath);
+            // No input delegate: the input is closed at once (an open pipe would only be a reason not to exit).
+            var process = ChildProcess.Start(fileName, arguments, Write,
+                standardOutput: (stdout, _) => CopyOutputAsync(stdout, Write), environment: environment);
+            return new MeasuredProcess(process, log, name, logPath);
         }
         catch
         {
@@ -53,15 +54,12 @@ public sealed class MeasuredProcess : IAsyncDisposable
         }
     }
 
-    private async Task CopyOutputAsync()
+    private static async Task CopyOutputAsync(Stream stdout, Action<string> write)
     {
-        using var reader = new StreamReader(_process.StandardOutput);
+        using var reader = new StreamReader(stdout);
         try
         {
-            while (await reader.ReadLineAsync() is { } line)
-            {
-                lock (_log) _log.WriteLine(line);
-            }
+            while (await reader.ReadLineAsync() is { } line) write(line);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -105,7 +103,6 @@ public sealed class MeasuredProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _process.DisposeAsync();
-        await _output;
         lock (_log) _log.Dispose();
     }
 

@@ -174,19 +174,27 @@ public sealed partial class HlsRendition : IAsyncDisposable
             if (streams.IsEmpty) throw new InvalidOperationException("the stream no longer carries this rendition's streams");
 
             string? lastLine = null;
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, viewer.Closed);
+            var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, useSynchronizationContext: false));
+            // CliWrap pipes the hub's ASF into ffmpeg's standard input and its fMP4 out of standard output; both
+            // delegates also stop with the run, as the copies did before.
             var process = ChildProcess.Start(_options.FfmpegPath, FfmpegArguments.For(Variant, _options), line =>
-            {
-                lastLine = line;
-                LogFfmpeg(_logger, StreamName, Variant.Id, line);
-            });
+                {
+                    lastLine = line;
+                    LogFfmpeg(_logger, StreamName, Variant.Id, line);
+                },
+                standardInput: async (stdin, stopped) =>
+                {
+                    using var feed = CancellationTokenSource.CreateLinkedTokenSource(stopped, run.Token);
+                    await FeedAsync(pipe.Reader, stdin, feed.Token).ConfigureAwait(false);
+                },
+                standardOutput: (stdout, _) => ReadAsync(stdout, run.Token));
             _process = process;
             Runs++;
             _metrics.TranscoderStarted(StreamName);
             LogStarted(_logger, StreamName, Variant.Id, process.Id, Variant.CopyVideo || Variant.IsAudioOnly ? "" : " (encoding H.264)");
-            using var run = CancellationTokenSource.CreateLinkedTokenSource(ct, viewer.Closed);
             try
             {
-                var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, useSynchronizationContext: false));
                 var pump = new LiveViewerPump(_hub, viewer, ViewerFraming.Asf, streams, _metrics, FeedFlushInterval);
                 var pumping = Task.Run(async () =>
                 {
@@ -199,8 +207,8 @@ public sealed partial class HlsRendition : IAsyncDisposable
                         await pipe.Writer.CompleteAsync().ConfigureAwait(false);
                     }
                 }, CancellationToken.None);
-                var feeding = Task.Run(() => FeedAsync(pipe.Reader, process.StandardInput, run.Token), CancellationToken.None);
-                var reading = Task.Run(() => ReadAsync(process.StandardOutput, run.Token), CancellationToken.None);
+                var feeding = process.Input;
+                var reading = process.Output;
                 var following = Task.Run(() => WatchSourceAsync(stream, source, run.Token), CancellationToken.None);
 
                 var ended = await Task.WhenAny(pumping, feeding, reading, following).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Prometheus;
 
 namespace MmsGateway.Observability;
 
@@ -32,7 +33,10 @@ internal sealed class CollectionClock
     public long Advance() => Interlocked.Increment(ref _generation);
 }
 
-/// <summary>Everything the exporter keeps for one instrument: its Prometheus identity and its series.</summary>
+/// <summary>
+/// Everything the bridge keeps for one instrument: its Prometheus identity, the family it feeds, and its series
+/// (tag sets mapped to prometheus-net children, so a measurement is one lookup without allocation and one update).
+/// </summary>
 internal sealed class InstrumentState
 {
     /// <summary>
@@ -49,8 +53,10 @@ internal sealed class InstrumentState
     private readonly ConcurrentDictionary<SeriesKey, MetricSeries> _series = new(SeriesKeyComparer.Instance);
     private readonly ConcurrentDictionary<SeriesKey, MetricSeries>.AlternateLookup<TagSpan> _lookup;
     private readonly CollectionClock _clock;
+    private PrometheusFamily? _family;
     private int _seriesCount;
     private int _overflowed;
+    private int _failed;
 
     private InstrumentState(Instrument instrument, InstrumentKind kind, CollectionClock clock)
     {
@@ -58,19 +64,13 @@ internal sealed class InstrumentState
         Kind = kind;
         _clock = clock;
         _lookup = _series.GetAlternateLookup<TagSpan>();
-        var type = kind switch
+        Type = kind switch
         {
             InstrumentKind.Histogram => PrometheusNaming.PrometheusMetricType.Histogram,
             InstrumentKind.Counter or InstrumentKind.ObservableCounter => PrometheusNaming.PrometheusMetricType.Counter,
             _ => PrometheusNaming.PrometheusMetricType.Gauge,
         };
-        FamilyName = PrometheusNaming.MetricName(instrument.Name, instrument.Unit, type);
-        PrometheusType = type switch
-        {
-            PrometheusNaming.PrometheusMetricType.Histogram => "histogram",
-            PrometheusNaming.PrometheusMetricType.Counter => "counter",
-            _ => "gauge",
-        };
+        FamilyName = PrometheusNaming.MetricName(instrument.Name, instrument.Unit, Type);
         var conversion = PrometheusNaming.ConvertUnit(instrument.Unit);
         Scale = conversion.Scale;
         Help = string.IsNullOrWhiteSpace(instrument.Description)
@@ -83,10 +83,9 @@ internal sealed class InstrumentState
 
     public InstrumentKind Kind { get; }
 
-    public string FamilyName { get; }
+    public PrometheusNaming.PrometheusMetricType Type { get; }
 
-    /// <summary>counter, gauge or histogram.</summary>
-    public string PrometheusType { get; }
+    public string FamilyName { get; }
 
     public string Help { get; }
 
@@ -98,11 +97,18 @@ internal sealed class InstrumentState
 
     public bool IsObservable => Kind is InstrumentKind.ObservableCounter or InstrumentKind.ObservableGauge or InstrumentKind.ObservableUpDownCounter;
 
-    /// <summary>Set once when a conflict with another family was logged, so it is logged once.</summary>
-    public bool ConflictReported { get; set; }
+    /// <summary>The family this instrument feeds; set once, when the bridge lets it claim or join one.</summary>
+    public PrometheusFamily? Family
+    {
+        get => Volatile.Read(ref _family);
+        set => Volatile.Write(ref _family, value);
+    }
 
     /// <summary>Whether new label sets were dropped since the last call (then resets it).</summary>
     public bool TakeOverflow() => Interlocked.Exchange(ref _overflowed, 0) != 0;
+
+    /// <summary>The first failure to create a series since the last call, if any (then resets it).</summary>
+    public bool TakeFailure() => Interlocked.Exchange(ref _failed, 0) != 0;
 
     public static InstrumentState? TryCreate(Instrument instrument, CollectionClock clock)
     {
@@ -145,9 +151,10 @@ internal sealed class InstrumentState
             _ => null,
         };
         // Advice is in the instrument's unit, so it is scaled like the values; the defaults are in exported units.
-        var bounds = advised?.Select(b => b * conversion.Scale)
-            ?? (conversion.Suffix == "seconds" ? DefaultSecondsBounds : DefaultBounds);
-        return bounds.Where(double.IsFinite).Distinct().Order().ToArray();
+        var defaults = conversion.Suffix == "seconds" ? DefaultSecondsBounds : DefaultBounds;
+        var bounds = advised?.Select(b => b * conversion.Scale).Where(double.IsFinite).Distinct().Order().ToArray();
+        // prometheus-net needs at least one finite bucket.
+        return bounds is { Length: > 0 } ? bounds : defaults;
     }
 
     /// <summary>The measurement callback: finds (or adds) the series without allocating when it exists.</summary>
@@ -158,20 +165,25 @@ internal sealed class InstrumentState
         switch (Kind)
         {
             case InstrumentKind.Counter:
-                // A counter only goes up; a negative delta would make Prometheus see a reset.
-                if (value > 0) series.Add(value * Scale);
+                // A counter only goes up; a negative delta would make Prometheus see a reset (prometheus-net throws).
+                if (value > 0) series.Counter?.Inc(value * Scale);
                 break;
             case InstrumentKind.UpDownCounter:
-                series.Add(value * Scale);
+                series.Gauge?.Inc(value * Scale);
                 break;
             case InstrumentKind.Gauge:
-                series.Set(value * Scale);
+                series.Gauge?.Set(value * Scale);
                 break;
             case InstrumentKind.Histogram:
-                series.RecordHistogram(value * Scale, Bounds);
+                series.Histogram?.Observe(value * Scale);
                 break;
-            default: // observable: a current value, reported during a collection
-                series.Set(value * Scale);
+            case InstrumentKind.ObservableCounter:
+                // A cumulative total, reported during a collection.
+                series.Counter?.IncTo(value * Scale);
+                series.ObservedGeneration = _clock.Generation;
+                break;
+            default: // observable gauges: a current value, reported during a collection
+                series.Gauge?.Set(value * Scale);
                 series.ObservedGeneration = _clock.Generation;
                 break;
         }
@@ -181,35 +193,78 @@ internal sealed class InstrumentState
     {
         var key = new TagSpan(tags);
         if (_lookup.TryGetValue(key, out var series)) return series;
+        return Add(key);
+    }
+
+    private MetricSeries? Add(TagSpan key)
+    {
+        var family = Family;
+        if (family is null) return null;
         if (Volatile.Read(ref _seriesCount) >= MaxSeries)
         {
             Volatile.Write(ref _overflowed, 1);
             return null;
         }
         var seriesKey = SeriesKeyComparer.Instance.Create(key);
-        var created = new MetricSeries(seriesKey, Kind == InstrumentKind.Histogram ? Bounds.Length + 1 : 0);
+        ChildBase child;
+        try
+        {
+            var (names, values) = PrometheusFamily.Labels(key.Tags);
+            child = family.Child(names, values);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // prometheus-net refused the label set; never throw into the instrument (it would stop measuring).
+            Volatile.Write(ref _failed, 1);
+            return null;
+        }
+        var created = MetricSeries.For(seriesKey, child);
         if (_series.TryAdd(seriesKey, created))
         {
             Interlocked.Increment(ref _seriesCount);
             return created;
         }
-        return _series.TryGetValue(seriesKey, out series) ? series : null;
+        return _series.TryGetValue(seriesKey, out var series) ? series : null;
     }
 
     /// <summary>
-    /// The series to export now. Observable series not reported in the current collection are dropped: the
-    /// callback no longer knows them (a stream was removed, a connection closed).
+    /// After a collection of the observable instruments: series not reported in it are removed (the callback no
+    /// longer knows them: a stream was removed, a connection closed).
     /// </summary>
-    public IEnumerable<MetricSeries> Current(long generation)
+    public void RemoveUnreported(long generation)
+    {
+        if (!IsObservable) return;
+        foreach (var (key, series) in _series)
+        {
+            if (series.ObservedGeneration == generation) continue;
+            if (_series.TryRemove(key, out _))
+            {
+                Interlocked.Decrement(ref _seriesCount);
+                // The same labels in another tag order share this child and may still be reported.
+                if (!ReportedElsewhere(series.Child, generation)) series.Child.Remove();
+            }
+        }
+    }
+
+    private bool ReportedElsewhere(ChildBase child, long generation)
+    {
+        foreach (var other in _series.Values)
+        {
+            if (ReferenceEquals(other.Child, child) && other.ObservedGeneration == generation) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The instrument's meter was disposed: its series go with it.</summary>
+    public void RemoveAll()
     {
         foreach (var (key, series) in _series)
         {
-            if (IsObservable && series.ObservedGeneration != generation)
+            if (_series.TryRemove(key, out _))
             {
-                if (_series.TryRemove(key, out _)) Interlocked.Decrement(ref _seriesCount);
-                continue;
+                Interlocked.Decrement(ref _seriesCount);
+                series.Child.Remove();
             }
-            yield return series;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Prometheus;
 
 namespace MmsGateway.Observability;
 
@@ -25,7 +26,7 @@ internal sealed class SeriesKey
 /// <summary>
 /// Equality of tag sets in the order the caller gave them, with <see cref="TagSpan"/> as an alternate key so the
 /// measurement callback finds an existing series without allocating (design: hot-path metrics must not allocate).
-/// A different order makes a second series; the exporter merges those when it renders.
+/// A different order makes a second entry; both lead to the same prometheus-net child, whose labels are sorted.
 /// </summary>
 internal sealed class SeriesKeyComparer : IEqualityComparer<SeriesKey>, IAlternateEqualityComparer<TagSpan, SeriesKey>
 {
@@ -64,55 +65,33 @@ internal sealed class SeriesKeyComparer : IEqualityComparer<SeriesKey>, IAlterna
     }
 }
 
-/// <summary>The running state of one series: a value (counters, gauges) or bucket counts and a sum (histograms).</summary>
+/// <summary>
+/// One series of an instrument: the prometheus-net child that holds its value (exactly one of the three is set,
+/// by the family's type), found through the instrument's series table so that recording needs no label strings.
+/// </summary>
 internal sealed class MetricSeries
 {
-    private double _value;
-    private double _sum;
-
-    public MetricSeries(SeriesKey key, int bucketCount)
+    private MetricSeries(SeriesKey key, ChildBase child)
     {
         Key = key;
-        BucketCounts = bucketCount > 0 ? new long[bucketCount] : [];
+        Child = child;
+        Counter = child as Counter.Child;
+        Gauge = child as Gauge.Child;
+        Histogram = child as Histogram.Child;
     }
 
     public SeriesKey Key { get; }
 
-    /// <summary>Per-bucket (not cumulative) counts; the last bucket is +Inf.</summary>
-    public long[] BucketCounts { get; }
+    public ChildBase Child { get; }
 
-    /// <summary>The rendered label pairs (<c>a="x",b="y"</c>), computed at the first scrape: the tags never change.</summary>
-    public string? LabelText { get; set; }
+    public Counter.Child? Counter { get; }
+
+    public Gauge.Child? Gauge { get; }
+
+    public Histogram.Child? Histogram { get; }
 
     /// <summary>The collection in which an observable instrument last reported this series.</summary>
     public long ObservedGeneration { get; set; }
 
-    public double Value => Volatile.Read(ref _value);
-
-    public double Sum => Volatile.Read(ref _sum);
-
-    public void Add(double delta) => AddDouble(ref _value, delta);
-
-    public void Set(double value) => Volatile.Write(ref _value, value);
-
-    public void RecordHistogram(double value, double[] bounds)
-    {
-        // Buckets are "less than or equal": the first bound not below the value, else +Inf.
-        var index = Array.BinarySearch(bounds, value);
-        if (index < 0) index = ~index;
-        Interlocked.Increment(ref BucketCounts[index]);
-        AddDouble(ref _sum, value);
-    }
-
-    private static void AddDouble(ref double target, double delta)
-    {
-        var current = Volatile.Read(ref target);
-        while (true)
-        {
-            var seen = Interlocked.CompareExchange(ref target, current + delta, current);
-            // Compare bits, not values: NaN never equals itself and would spin forever.
-            if (BitConverter.DoubleToInt64Bits(seen) == BitConverter.DoubleToInt64Bits(current)) return;
-            current = seen;
-        }
-    }
+    public static MetricSeries For(SeriesKey key, ChildBase child) => new(key, child);
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Prometheus;
 
 namespace MmsGateway.Observability;
 
@@ -9,7 +10,8 @@ namespace MmsGateway.Observability;
 public static class ObservabilityExtensions
 {
     /// <summary>
-    /// Registers <see cref="GatewayMetrics"/>, the <see cref="PrometheusExporter"/>, the readiness check and the
+    /// Registers <see cref="GatewayMetrics"/>, the <see cref="PrometheusMeterBridge"/> (with the application's own
+    /// prometheus-net registry), the readiness check and the
     /// console log format switch (<see cref="GatewayLogging"/>).
     /// </summary>
     public static IServiceCollection AddGatewayObservability(this IServiceCollection services, IConfiguration configuration)
@@ -18,7 +20,7 @@ public static class ObservabilityExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddMetrics();
         services.TryAddSingleton<GatewayMetrics>();
-        services.TryAddSingleton<PrometheusExporter>();
+        services.TryAddSingleton<PrometheusMeterBridge>();
         services.AddHealthChecks().AddCheck<GatewayReadinessCheck>("gateway", tags: [GatewayHealth.ReadyTag]);
         services.AddHostedService<ShutdownReadinessLogger>();
         GatewayLogging.Configure(services, configuration);
@@ -38,18 +40,23 @@ public static class ObservabilityExtensions
         where TBuilder : IEndpointRouteBuilder
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        // Resolve the exporter now, before the host starts, so its listener sees every measurement from the start
+        // Resolve the bridge now, before the host starts, so its listener sees every measurement from the start
         // (hosted services of the stream layer may record before the first scrape).
-        var exporter = endpoints.ServiceProvider.GetRequiredService<PrometheusExporter>();
+        var bridge = endpoints.ServiceProvider.GetRequiredService<PrometheusMeterBridge>();
         // Create the gateway's instruments too, so mmsgw_build_info is there from the first scrape.
         _ = endpoints.ServiceProvider.GetRequiredService<GatewayMetrics>();
 
-        endpoints.MapGet("/metrics", (HttpContext context) =>
-        {
-            context.Response.ContentType = PrometheusExporter.ContentType;
-            context.Response.Headers.CacheControl = "no-store";
-            return context.Response.WriteAsync(exporter.Render(), Encoding.UTF8, context.RequestAborted);
-        }).ExcludeFromDescription();
+        // prometheus-net's exporter middleware, on GET only as before. OpenMetrics stays off: the contract is the
+        // text format 0.0.4 (its Content-Type included) whatever a scraper's Accept header prefers.
+        var scrape = endpoints.CreateApplicationBuilder()
+            .Use((context, next) =>
+            {
+                context.Response.Headers.CacheControl = "no-store";
+                return next(context);
+            })
+            .UseMiddleware<MetricServerMiddleware>(new MetricServerMiddleware.Settings { Registry = bridge.Registry, EnableOpenMetrics = false })
+            .Build();
+        endpoints.MapGet("/metrics", scrape).ExcludeFromDescription();
 
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions
         {

@@ -13,6 +13,10 @@ internal static partial class ObservabilityLog
         Message = "Metrics: instrument {Instrument} of meter {Meter} is not exported: {Family} is already a {ExistingType}")]
     public static partial void FamilyConflict(ILogger logger, string meter, string instrument, string family, string existingType);
 
+    [LoggerMessage(EventId = 9004, Level = LogLevel.Warning,
+        Message = "Metrics: instrument {Instrument} of meter {Meter} has a label set prometheus-net refused; it is not exported")]
+    public static partial void SeriesRefused(ILogger logger, string meter, string instrument);
+
     [LoggerMessage(EventId = 9003, Level = LogLevel.Information,
         Message = "Readiness: shutting down, /readyz now answers 503")]
     public static partial void ShuttingDown(ILogger logger);

@@ -5,7 +5,8 @@ namespace MmsGateway.Observability;
 
 /// <summary>
 /// Turns <see cref="System.Diagnostics.Metrics"/> instrument names, units and tags into Prometheus names
-/// (text exposition format 0.0.4 and the naming conventions promtool lints against): dots and other invalid
+/// (text exposition format 0.0.4 and the naming conventions promtool lints against; prometheus-net writes the
+/// text and escapes label values): dots and other invalid
 /// characters become underscores, camelCase becomes snake_case, time units are exported in seconds and
 /// byte units in bytes (as name suffixes, values scaled), and counters end in <c>_total</c>.
 /// </summary>
@@ -51,7 +52,8 @@ public static class PrometheusNaming
     /// </summary>
     public static string MetricName(string instrumentName, string? unit, PrometheusMetricType type)
     {
-        var name = Sanitize(instrumentName, allowColon: true);
+        // No colons: Prometheus keeps them for recording rules, and prometheus-net 8 refuses them.
+        var name = Sanitize(instrumentName, allowColon: false);
         // "_total" belongs at the very end and only on counters (promtool: "non-counter metrics should not
         // have _total suffix"); take it off first so a unit suffix goes before it.
         if (name.EndsWith("_total", StringComparison.Ordinal) && name.Length > "_total".Length)
@@ -122,24 +124,6 @@ public static class PrometheusNaming
         }
     }
 
-    /// <summary>Label value escaping of the text format: backslash, double quote and line feed.</summary>
-    public static string EscapeLabelValue(string value)
-    {
-        if (value.AsSpan().IndexOfAny('\\', '"', '\n') < 0) return value;
-        var sb = new StringBuilder(value.Length + 8);
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '\\': sb.Append(@"\\"); break;
-                case '"': sb.Append("\\\""); break;
-                case '\n': sb.Append(@"\n"); break;
-                default: sb.Append(c); break;
-            }
-        }
-        return sb.ToString();
-    }
-
     /// <summary>HELP text escaping of the text format: backslash and line feed (quotes stay as they are).</summary>
     public static string EscapeHelp(string text)
     {
@@ -148,15 +132,6 @@ public static class PrometheusNaming
             .Replace("\r\n", @"\n", StringComparison.Ordinal)
             .Replace("\n", @"\n", StringComparison.Ordinal)
             .Replace("\r", " ", StringComparison.Ordinal);
-    }
-
-    /// <summary>A sample value as Go's ParseFloat reads it: shortest round-trip form, +Inf, -Inf, NaN.</summary>
-    public static string FormatValue(double value)
-    {
-        if (double.IsNaN(value)) return "NaN";
-        if (double.IsPositiveInfinity(value)) return "+Inf";
-        if (double.IsNegativeInfinity(value)) return "-Inf";
-        return value.ToString("R", CultureInfo.InvariantCulture);
     }
 
     /// <summary>A tag value as label text (invariant culture, so 1.5 never becomes "1,5").</summary>

@@ -2,20 +2,25 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MmsGateway.Observability;
+using Prometheus;
 
 namespace MmsGateway.Tests.Observability;
 
-/// <summary>The exporter against meters of its own: format, aggregation, isolation, and the zero-allocation hot path.</summary>
-public sealed class PrometheusExporterTests : IDisposable
+/// <summary>
+/// The bridge and prometheus-net's exposition against meters of its own: format, aggregation, isolation, and the
+/// zero-allocation hot path.
+/// </summary>
+public sealed class PrometheusMeterBridgeTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly IMeterFactory _factory;
-    private readonly PrometheusExporter _exporter;
+    private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
+    private readonly PrometheusMeterBridge _exporter;
 
-    public PrometheusExporterTests()
+    public PrometheusMeterBridgeTests()
     {
         _factory = _services.GetRequiredService<IMeterFactory>();
-        _exporter = new PrometheusExporter(_factory, NullLogger<PrometheusExporter>.Instance);
+        _exporter = new PrometheusMeterBridge(_factory, _registry, NullLogger<PrometheusMeterBridge>.Instance);
     }
 
     public void Dispose()
@@ -26,7 +31,15 @@ public sealed class PrometheusExporterTests : IDisposable
 
     private Meter TestMeter(string suffix = "Test") => _factory.Create("MmsGateway." + suffix);
 
-    private PrometheusText Scrape() => PrometheusText.Parse(_exporter.Render());
+    /// <summary>What <c>/metrics</c> writes: prometheus-net's text exposition of the registry.</summary>
+    private string Render()
+    {
+        using var body = new MemoryStream();
+        _registry.CollectAndExportAsTextAsync(body).GetAwaiter().GetResult();
+        return System.Text.Encoding.UTF8.GetString(body.ToArray());
+    }
+
+    private PrometheusText Scrape() => PrometheusText.Parse(Render());
 
     [Fact]
     public void Counters_get_total_help_and_type()
@@ -36,7 +49,7 @@ public sealed class PrometheusExporterTests : IDisposable
         counter.Add(3, new KeyValuePair<string, object?>("route", "a"));
         counter.Add(-7, new KeyValuePair<string, object?>("route", "a")); // ignored: counters only go up
 
-        var text = _exporter.Render();
+        var text = Render();
         Assert.Contains("# HELP unit_requests_total Requests handled.\n# TYPE unit_requests_total counter\nunit_requests_total{route=\"a\"} 5\n", text);
     }
 
@@ -47,7 +60,7 @@ public sealed class PrometheusExporterTests : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [10, 100, 1000] });
         foreach (var ms in new[] { 5.0, 10.0, 50.0, 500.0, 5000.0 }) histogram.Record(ms, new KeyValuePair<string, object?>("k", "v"));
 
-        var text = _exporter.Render();
+        var text = Render();
         Assert.Contains("# TYPE unit_latency_seconds histogram\n", text);
         Assert.Contains(
             "unit_latency_seconds_bucket{k=\"v\",le=\"0.01\"} 2\n" + // 5 and 10 ms: le is "less than or equal"
@@ -68,7 +81,7 @@ public sealed class PrometheusExporterTests : IDisposable
         Assert.Equal(0, scrape.Value("unit_size_bytes_bucket", ("le", "250")));
         Assert.Equal(1, scrape.Value("unit_size_bytes_bucket", ("le", "500")));
         Assert.Equal(300, scrape.Value("unit_size_bytes_sum"));
-        Assert.Contains("unit_size_bytes_count 1\n", _exporter.Render());
+        Assert.Contains("unit_size_bytes_count 1\n", Render());
     }
 
     [Fact]
@@ -77,7 +90,7 @@ public sealed class PrometheusExporterTests : IDisposable
         TestMeter().CreateUpDownCounter<int>("unit.odd").Add(1,
             new KeyValuePair<string, object?>("z.last", "q\"uo\\te\nnl"),
             new KeyValuePair<string, object?>("a.first", 1.5));
-        Assert.Contains("unit_odd{a_first=\"1.5\",z_last=\"q\\\"uo\\\\te\\nnl\"} 1\n", _exporter.Render());
+        Assert.Contains("unit_odd{a_first=\"1.5\",z_last=\"q\\\"uo\\\\te\\nnl\"} 1\n", Render());
         Assert.Equal("q\"uo\\te\nnl", Scrape().Samples.Single(s => s.Name == "unit_odd").Labels["z_last"]);
     }
 
@@ -127,7 +140,7 @@ public sealed class PrometheusExporterTests : IDisposable
         using var other = new ServiceCollection().AddMetrics().BuildServiceProvider();
         other.GetRequiredService<IMeterFactory>().Create("MmsGateway.Test").CreateCounter<long>("unit.foreign").Add(1);
         TestMeter().CreateCounter<long>("unit.own").Add(1);
-        var text = _exporter.Render();
+        var text = Render();
         Assert.Contains("unit_own_total 1", text);
         Assert.DoesNotContain("unit_foreign", text);
     }
@@ -136,24 +149,30 @@ public sealed class PrometheusExporterTests : IDisposable
     public void Meters_outside_the_exported_set_are_not_exported()
     {
         _factory.Create("Some.Library").CreateCounter<long>("unit.library").Add(1);
-        Assert.DoesNotContain("unit_library", _exporter.Render());
-        Assert.True(PrometheusExporter.IsExportedMeter("Microsoft.AspNetCore.Server.Kestrel"));
-        Assert.True(PrometheusExporter.IsExportedMeter("Microsoft.AspNetCore.Hosting"));
-        Assert.True(PrometheusExporter.IsExportedMeter("Microsoft.AspNetCore.Http.Connections"));
-        Assert.True(PrometheusExporter.IsExportedMeter("System.Net.Http"));
-        Assert.True(PrometheusExporter.IsExportedMeter("System.Runtime"));
-        Assert.True(PrometheusExporter.IsExportedMeter("MmsGateway"));
-        Assert.False(PrometheusExporter.IsExportedMeter("MmsGatewayX"));
+        Assert.DoesNotContain("unit_library", Render());
+        Assert.True(PrometheusMeterBridge.IsExportedMeter("Microsoft.AspNetCore.Server.Kestrel"));
+        Assert.True(PrometheusMeterBridge.IsExportedMeter("Microsoft.AspNetCore.Hosting"));
+        Assert.True(PrometheusMeterBridge.IsExportedMeter("Microsoft.AspNetCore.Http.Connections"));
+        Assert.True(PrometheusMeterBridge.IsExportedMeter("System.Net.Http"));
+        Assert.True(PrometheusMeterBridge.IsExportedMeter("System.Runtime"));
+        Assert.True(PrometheusMeterBridge.IsExportedMeter("MmsGateway"));
+        Assert.False(PrometheusMeterBridge.IsExportedMeter("MmsGatewayX"));
     }
 
     [Fact]
-    public void A_disposed_meter_takes_its_series_with_it()
+    public async Task A_disposed_meter_takes_its_series_with_it()
     {
         var meter = new Meter("MmsGateway.Disposable"); // no scope: process-wide, still exported
-        meter.CreateCounter<long>("unit.gone").Add(1);
-        Assert.Contains("unit_gone_total", _exporter.Render());
+        meter.CreateCounter<long>("unit.gone").Add(1, new KeyValuePair<string, object?>("k", "v"));
+        meter.CreateCounter<long>("unit.gone.bare").Add(1);
+        Assert.Equal(1, Scrape().Value("unit_gone_total", ("k", "v")));
+        Assert.Equal(1, Scrape().Value("unit_gone_bare_total"));
         meter.Dispose();
-        Assert.DoesNotContain("unit_gone_total", _exporter.Render());
+        // prometheus-net cannot unregister a family, so its HELP and TYPE stay; no sample does, and promtool accepts that.
+        var text = Render();
+        Assert.DoesNotContain(PrometheusText.Parse(text).Samples, s => s.Name.StartsWith("unit_gone", StringComparison.Ordinal));
+        var check = await Promtool.CheckMetricsAsync(text);
+        Assert.True(check.ExitCode == 0 && check.StandardOutput.Length == 0 && check.StandardError.Length == 0, check + "\n" + text);
     }
 
     [Fact]
@@ -177,7 +196,7 @@ public sealed class PrometheusExporterTests : IDisposable
         }
         const int Calls = 10_000;
         Hot(); // first use creates the series
-        _exporter.Render();
+        Render();
         // Warm up past tiered compilation: the runtime's own one-off work (a tier-1 or OSR
         // compile of this loop) can allocate a few KB on this thread once, which is not the
         // hot path's doing. A per-call allocation costs at least 24 B a call, so the measured
@@ -190,6 +209,31 @@ public sealed class PrometheusExporterTests : IDisposable
         var scrape = Scrape();
         Assert.Equal(1400.0 * (2 * Calls + 1), scrape.Value("mmsgw_upstream_bytes_total", ("stream", stream)));
         Assert.Equal(2 * Calls + 1, scrape.Value("mmsgw_dropped_packets_total", ("stream", stream), ("reason", "slow_viewer")));
+    }
+
+    [Fact]
+    public void The_hot_path_allocates_nothing_inside_a_trace_either()
+    {
+        // The viewer loops run inside traced requests; prometheus-net would look at Activity.Current on every value
+        // (the bridge turns exemplars off), and nothing on that path may allocate either.
+        using var source = new System.Diagnostics.ActivitySource("MmsGateway.Tests.Trace");
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s == source,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var activity = source.StartActivity("request");
+        Assert.NotNull(System.Diagnostics.Activity.Current);
+        var metrics = new GatewayMetrics(_factory);
+        const int Calls = 10_000;
+        for (var i = 0; i < 2 * Calls; i++) metrics.ViewerBytes("traced", MetricLabels.Outputs.Asf, 1400);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Calls; i++) metrics.ViewerBytes("traced", MetricLabels.Outputs.Asf, 1400);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < Calls, $"{allocated} B allocated over {Calls} calls inside a trace");
+        Assert.Equal(1400.0 * 3 * Calls, Scrape().Value("mmsgw_viewer_bytes_total", ("stream", "traced"), ("output", "asf")));
     }
 
     [Fact]
@@ -222,7 +266,7 @@ public sealed class PrometheusExporterTests : IDisposable
         meter.CreateObservableUpDownCounter("unit.items.count", () => 3);
         meter.CreateGauge<float>("unit.ratio").Record(float.NaN);
         meter.CreateHistogram<int>("unit.empty.histogram"); // no recordings: no family at all
-        var text = _exporter.Render();
+        var text = Render();
         Assert.DoesNotContain("unit_empty_histogram", text);
         var check = await Promtool.CheckMetricsAsync(text);
         Assert.True(check.ExitCode == 0 && check.StandardOutput.Length == 0 && check.StandardError.Length == 0, check + "\n" + text);
