@@ -200,7 +200,7 @@ public sealed partial class HlsRendition : IAsyncDisposable
                 {
                     try
                     {
-                        await pump.RunAsync(pipe.Writer, direct: null, run.Token).ConfigureAwait(false);
+                        await pump.RunAsync(ViewerSink.ForPipe(pipe.Writer), run.Token).ConfigureAwait(false);
                     }
                     finally
                     {

@@ -51,13 +51,6 @@ public sealed class LiveViewerPump(StreamHub hub, HubViewer viewer, ViewerFramin
         }
     }
 
-    /// <summary>
-    /// As <see cref="RunAsync(ViewerSink, CancellationToken)"/> into <paramref name="direct"/>'s sink when the connection
-    /// was taken over, else into <paramref name="output"/>; kept for callers not yet on <see cref="ViewerSink"/> (HLS).
-    /// </summary>
-    public Task RunAsync(PipeWriter output, DirectViewerConnection? direct, CancellationToken cancellationToken) =>
-        RunAsync(direct?.Sink ?? ViewerSink.ForPipe(output), cancellationToken);
-
     private async Task RunCoreAsync(ViewerSink sink, CancellationToken cancellationToken)
     {
         var stream = viewer.Stream;
