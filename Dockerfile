@@ -8,6 +8,7 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Restore first with only the project files, so the package layer is cached until they change.
 COPY Directory.Build.props .editorconfig MmsGateway.sln ./
 COPY src/MmsGateway.Asf/MmsGateway.Asf.csproj src/MmsGateway.Asf/
+COPY src/MmsGateway.Asf.Files/MmsGateway.Asf.Files.csproj src/MmsGateway.Asf.Files/
 COPY src/MmsGateway.Mms/MmsGateway.Mms.csproj src/MmsGateway.Mms/
 COPY src/MmsGateway.Origin/MmsGateway.Origin.csproj src/MmsGateway.Origin/
 COPY src/MmsGateway/MmsGateway.csproj src/MmsGateway/

@@ -2,7 +2,7 @@ using System.Buffers;
 using BenchmarkDotNet.Attributes;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Objects;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 using MmsGateway.Mms.Mmsh;
 using MmsGateway.Mms.Mmst;
 

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Packets;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 
 namespace MmsGateway.Benchmarks;
 

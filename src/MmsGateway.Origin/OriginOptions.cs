@@ -16,8 +16,12 @@ public sealed class OriginOptions
     /// <summary>MMSH (HTTP) port; 0 picks a free port, -1 disables MMSH.</summary>
     public int HttpPort { get; init; } = 8081;
 
-    /// <summary>UDP port receiving MMSU resend requests; 0 picks a free port, -1 disables MMSU.</summary>
-    public int UdpPort { get; init; } = 1755;
+    /// <summary>
+    /// UDP port receiving MMSU resend requests; 0 picks a free port, -1 disables MMSU; null (the default) takes the
+    /// MMST port's number, as Windows Media servers did (1755 for both), so that origins on distinct MMST ports do
+    /// not clash on UDP.
+    /// </summary>
+    public int? UdpPort { get; init; }
 
     /// <summary>Live broadcasts: name → ASF file looped forever.</summary>
     public IReadOnlyDictionary<string, string> Live { get; init; } = new Dictionary<string, string>();

@@ -71,11 +71,30 @@ public sealed partial class OriginServer : IAsyncDisposable
         MmshServer? mmsh = null;
         try
         {
-            if (options.MmstPort >= 0 && options.UdpPort >= 0) mmsu = new MmsuChannel(context, options.Address, options.UdpPort);
+            // The MMSU port takes the MMST port's number unless set (0: any free port for both).
+            var udpPort = options.UdpPort ?? (options.MmstPort > 0 ? options.MmstPort : 0);
+            if (options.MmstPort >= 0 && udpPort >= 0)
+            {
+                mmsu = OriginListenException.Open("MMSU (UDP)", options.Address, udpPort,
+                    options.UdpPort is null ? "--mmst-port, which the MMSU port follows unless --udp-port is given" : "--udp-port",
+                    () => new MmsuChannel(context, options.Address, udpPort));
+            }
             if (options.MmstPort >= 0 && !faults.Refuses("mmst"))
             {
-                mmst = new MmstServer(context, mmsu, options.Address, options.MmstPort);
-                mmst.Start();
+                mmst = OriginListenException.Open("MMST (TCP)", options.Address, options.MmstPort, "--mmst-port", () =>
+                {
+                    var server = new MmstServer(context, mmsu, options.Address, options.MmstPort);
+                    try
+                    {
+                        server.Start();
+                        return server;
+                    }
+                    catch
+                    {
+                        server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+                        throw;
+                    }
+                });
             }
             context.MmstPort = mmst?.Port ?? -1;
             foreach (var (name, group) in options.Multicast)
@@ -85,13 +104,25 @@ public sealed partial class OriginServer : IAsyncDisposable
             }
             if (options.HttpPort >= 0 && !faults.Refuses("mmsh"))
             {
-                mmsh = new MmshServer(context, options.Address, options.HttpPort, (connection, ct) => PlainRoutes.TryHandleAsync(context, connection, ct));
-                mmsh.Start();
+                mmsh = OriginListenException.Open("MMSH (HTTP)", options.Address, options.HttpPort, "--http-port", () =>
+                {
+                    var server = new MmshServer(context, options.Address, options.HttpPort, (connection, ct) => PlainRoutes.TryHandleAsync(context, connection, ct));
+                    try
+                    {
+                        server.Start();
+                        return server;
+                    }
+                    catch
+                    {
+                        server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+                        throw;
+                    }
+                });
             }
         }
         catch
         {
-            // Ports already taken, typically: release what was opened before reporting.
+            // Ports already taken, typically (OriginListenException): release what was opened before reporting.
             mmst?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             foreach (var station in context.Stations.Values) station.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             mmsu?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));

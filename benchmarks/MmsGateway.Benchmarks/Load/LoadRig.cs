@@ -1,4 +1,4 @@
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 
 namespace MmsGateway.Benchmarks.Load;
 

@@ -25,7 +25,7 @@ public static class RemuxRace
             var input = Path.Combine(work, "big.asf");
             var loops = (int)Math.Ceiling(sizeMb * 1048576 / new FileInfo(options.File).Length);
             await RunAsync("ffmpeg", ["-nostdin", "-y", "-v", "error", "-stream_loop", (loops - 1).ToString(CultureInfo.InvariantCulture), "-i", options.File, "-map", "0", "-c", "copy", input]);
-            using (var header = MmsGateway.Mms.Files.AsfFile.Open(input))
+            using (var header = MmsGateway.Asf.Files.AsfFile.Open(input))
             {
                 var streams = header.Header.Streams.Select(s => s.StreamNumber).ToList();
                 if (!streams.Contains(drop)) throw new ArgumentException($"--drop {drop}: the file has streams {string.Join(",", streams)}");

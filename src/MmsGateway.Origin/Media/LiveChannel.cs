@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Objects;
 using MmsGateway.Asf.Packets;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 
 namespace MmsGateway.Origin.Media;
 

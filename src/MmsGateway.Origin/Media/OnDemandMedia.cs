@@ -1,7 +1,7 @@
 using MmsGateway.Asf;
 using MmsGateway.Asf.Objects;
 using MmsGateway.Asf.Packets;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 
 namespace MmsGateway.Origin.Media;
 

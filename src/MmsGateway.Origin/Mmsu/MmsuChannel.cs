@@ -29,7 +29,15 @@ internal sealed partial class MmsuChannel : IAsyncDisposable
         _context = context;
         _logger = context.Loggers.CreateLogger<MmsuChannel>();
         _socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(address, port));
+        try
+        {
+            _socket.Bind(new IPEndPoint(address, port));
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
         _receiveLoop = ReceiveLoopAsync(_stop.Token);
     }
 

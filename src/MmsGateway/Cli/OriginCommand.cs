@@ -14,7 +14,7 @@ internal static class OriginCommand
         var address = new Option<string>("--address") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var mmstPort = new Option<int>("--mmst-port") { Description = "MMST TCP port (-1 disables).", DefaultValueFactory = _ => 1755 };
         var httpPort = new Option<int>("--http-port") { Description = "MMSH (HTTP) port (-1 disables).", DefaultValueFactory = _ => 8081 };
-        var udpPort = new Option<int>("--udp-port") { Description = "MMSU resend-request UDP port (-1 disables MMSU).", DefaultValueFactory = _ => 1755 };
+        var udpPort = new Option<int?>("--udp-port") { Description = "MMSU resend-request UDP port (-1 disables MMSU; default: the MMST port's number)." };
         var live = new Option<string[]>("--live") { Description = "NAME=FILE: loop FILE forever as broadcast NAME (repeatable).", AllowMultipleArgumentsPerToken = false };
         var rate = new Option<long>("--rate") { Description = "Per-session cap in bits/s (0 = none); change it live with /_admin/rate?bps=N." };
         var udpLoss = new Option<double>("--udp-loss") { Description = "Percent of MMSU datagrams dropped on purpose." };
@@ -65,9 +65,9 @@ internal static class OriginCommand
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return 0;
             }
-            catch (System.Net.Sockets.SocketException e)
+            catch (OriginListenException e)
             {
-                Console.Error.WriteLine($"origin: cannot listen: {e.Message}");
+                Console.Error.WriteLine($"origin: {e.Message}");
                 return 1;
             }
         });

@@ -5,7 +5,8 @@ using MmsGateway.Asf;
 using MmsGateway.Cli.Probe;
 using MmsGateway.Cli.Record;
 using MmsGateway.Mms.Client;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
+using MmsGateway.Mms.Recording;
 
 namespace MmsGateway.Cli;
 

@@ -152,7 +152,7 @@ public sealed class PlaylistConnectTests
     {
         await using TestOrigin origin = await StartOriginAsync();
         byte[] header;
-        using (var file = MmsGateway.Mms.Files.AsfFile.Open(Path.Combine(origin.Root, "single.wmv"))) header = file.ReadMmsHeader();
+        using (var file = MmsGateway.Asf.Files.AsfFile.Open(Path.Combine(origin.Root, "single.wmv"))) header = file.ReadMmsHeader();
         var station = new NscFile
         {
             Name = "silent station",

@@ -1,5 +1,5 @@
 using System.Globalization;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 using MmsGateway.Origin;
 using MmsGateway.Testing;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Objects;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 using MmsGateway.Testing;
 
 namespace MmsGateway.Tests.Cli;

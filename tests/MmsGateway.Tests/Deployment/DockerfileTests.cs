@@ -189,7 +189,7 @@ public class DockerfileTests
             Assert.True(File.Exists(Path.Combine(publishOutput, "MmsGateway.dll")), "publish wrote no MmsGateway.dll");
             Assert.True(File.Exists(Path.Combine(publishOutput, "MmsGateway.runtimeconfig.json")));
             // The shipped build is precompiled and keeps that code: ReadyToRun, tiered compilation off (MmsGateway.csproj).
-            foreach (var assembly in new[] { "MmsGateway.dll", "MmsGateway.Origin.dll", "MmsGateway.Mms.dll", "MmsGateway.Asf.dll" })
+            foreach (var assembly in new[] { "MmsGateway.dll", "MmsGateway.Origin.dll", "MmsGateway.Mms.dll", "MmsGateway.Asf.Files.dll", "MmsGateway.Asf.dll" })
                 Assert.True(IsReadyToRun(Path.Combine(publishOutput, assembly)), $"{assembly} was published without ReadyToRun code");
             using (var runtimeConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(publishOutput, "MmsGateway.runtimeconfig.json"))))
             {

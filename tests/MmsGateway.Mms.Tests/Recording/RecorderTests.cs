@@ -1,12 +1,13 @@
 using System.Globalization;
 using MmsGateway.Asf;
 using MmsGateway.Mms.Client;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
+using MmsGateway.Mms.Recording;
 using MmsGateway.Mms.Tests.Client;
 using MmsGateway.Origin;
 using MmsGateway.Testing;
 
-namespace MmsGateway.Mms.Tests.Files;
+namespace MmsGateway.Mms.Tests.Recording;
 
 /// <summary>Checks every recording must pass: decodes without an ffmpeg error, has the asked duration, is seekable.</summary>
 internal static class Recordings

@@ -1,9 +1,9 @@
 using MmsGateway.Asf;
 using MmsGateway.Asf.Objects;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 using MmsGateway.Testing;
 
-namespace MmsGateway.Mms.Tests.Files;
+namespace MmsGateway.Asf.Tests.Files;
 
 public class AsfRemuxTests
 {

@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Objects;
+using MmsGateway.Asf.Files;
 using MmsGateway.Asf.Packets;
 using MmsGateway.Mms.Client;
 
-namespace MmsGateway.Mms.Files;
+namespace MmsGateway.Mms.Recording;
 
 /// <summary>What <see cref="AsfRecorder.RecordAsync"/> should do.</summary>
 public sealed record AsfRecordOptions
