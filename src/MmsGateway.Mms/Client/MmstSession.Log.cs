@@ -7,9 +7,6 @@ internal sealed partial class MmstSession
     [LoggerMessage(Level = LogLevel.Information, Message = "MMST {Url}: the header changed (next playlist entry): {Bytes} bytes, {Streams} streams")]
     private static partial void LogHeaderChanged(ILogger logger, Uri url, int bytes, int streams);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "MMST {Url}: seek to {Seconds} s with play incarnation {Incarnation}")]
-    private static partial void LogSeek(ILogger logger, Uri url, double seconds, uint incarnation);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "MMST {Url}: end of stream ({Stale} stale packets dropped)")]
     private static partial void LogEndOfStream(ILogger logger, Uri url, long stale);
 }

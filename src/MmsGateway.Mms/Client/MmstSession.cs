@@ -16,13 +16,8 @@ namespace MmsGateway.Mms.Client;
 /// apart by <see cref="MmstFraming.TryReadPdu"/>. The same control channel with data over UDP is
 /// <see cref="MmsuSession"/>.
 /// </summary>
-internal sealed partial class MmstSession : IMmsSession
+internal sealed partial class MmstSession : MmstControlledSession
 {
-    private readonly MmsClientOptions _options;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private readonly MmstControlChannel _control;
-    private readonly SingleReaderGate _gate = new();
     private ReadState _state = ReadState.Playing;
 
     /// <summary>
@@ -56,42 +51,23 @@ internal sealed partial class MmstSession : IMmsSession
     }
 
     private MmstSession(MmstControlChannel control, MmsClientOptions options, ILogger logger)
+        : base(control, options, logger)
     {
-        _control = control;
-        _options = options;
-        _time = options.TimeProvider;
-        _logger = logger;
     }
 
-    public MmsProtocol Protocol => MmsProtocol.Mmst;
-
-    public Uri Url => _control.Url;
-
-    public AsfHeader Header => _control.Header.Header;
-
-    public ReadOnlyMemory<byte> HeaderBytes => _control.Header.Bytes;
-
-    public bool IsBroadcast => _control.IsBroadcast;
-
-    public AsfStreamSet SelectedStreams => _control.Selected;
-
-    /// <summary>Data packets dropped because they carried an earlier play incarnation.</summary>
-    public long StalePackets => _control.StalePackets;
-
-    private string Endpoint => _control.Endpoint;
+    public override MmsProtocol Protocol => MmsProtocol.Mmst;
 
     /// <summary>Connects and plays from the start. Throws <see cref="MmsClientException"/> or <see cref="MmsRedirectException"/>.</summary>
     public static async Task<MmstSession> ConnectAsync(Uri url, string host, int port, MmsClientOptions options,
         Guid clientGuid, ILogger logger, CancellationToken cancellationToken)
     {
-        MmsConnection connection = await MmsConnection.ConnectAsync(url, host, port, options.ConnectTimeout,
-            options.TimeProvider, cancellationToken).ConfigureAwait(false);
-        var control = new MmstControlChannel(url, connection, MmstFunnelTransport.Tcp, options, logger);
+        MmstControlChannel control = await OpenControlAsync(url, host, port, MmstFunnelTransport.Tcp, options, logger,
+            cancellationToken).ConfigureAwait(false);
         try
         {
             var session = new MmstSession(control, options, logger);
             await session.HandshakeAsync(clientGuid, cancellationToken).ConfigureAwait(false);
-            connection.BatchStreamingReceives(options.ReceiveBatchWindow); // the packets come on this connection
+            control.Connection.BatchStreamingReceives(options.ReceiveBatchWindow); // the packets come on this connection
             return session;
         }
         catch
@@ -102,12 +78,12 @@ internal sealed partial class MmstSession : IMmsSession
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
-    public async ValueTask<MmsReadResult> ReadAsync(CancellationToken cancellationToken)
+    public override async ValueTask<MmsReadResult> ReadAsync(CancellationToken cancellationToken)
     {
-        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
+        await Gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
-            _gate.ThrowIfClosed(this);
+            Gate.ThrowIfClosed(this);
             while (true)
             {
                 if (_state == ReadState.Ended) return MmsReadResult.EndOfStream;
@@ -119,15 +95,15 @@ internal sealed partial class MmstSession : IMmsSession
                     case ReadAction.HeaderChanged:
                         // The new entry's streams: tell the server what to send, as libmms does (docs/protocol/mmst.md#s1.5.11). Its
                         // ReportStreamSwitch comes back through this loop.
-                        await _control.SendSelectionAsync(MmsSelection.Initial(Header, _options), MmsClientStep.Read,
+                        await Control.SendSelectionAsync(MmsSelection.Initial(Header, Options), MmsClientStep.Read,
                             cancellationToken).ConfigureAwait(false);
                         return MmsReadResult.HeaderChanged;
                     case ReadAction.SendPong:
-                        await _control.SendAsync(new PongMessage(0, 0), MmsClientStep.Read, _options.ReadTimeout,
+                        await Control.SendAsync(new PongMessage(0, 0), MmsClientStep.Read, Options.ReadTimeout,
                             cancellationToken).ConfigureAwait(false);
                         break;
                     case ReadAction.NeedMore:
-                        if (!await _control.Connection.ReceiveAsync(MmsClientStep.Read, _options.ReadTimeout,
+                        if (!await Control.Connection.ReceiveAsync(MmsClientStep.Read, Options.ReadTimeout,
                                 cancellationToken).ConfigureAwait(false))
                         {
                             throw MmsErrors.Closed(Url, MmsClientStep.Read, Endpoint);
@@ -139,99 +115,55 @@ internal sealed partial class MmstSession : IMmsSession
         }
         finally
         {
-            _gate.Exit();
+            Gate.Exit();
         }
-    }
-
-    /// <summary>
-    /// Sends a StreamSwitch (0x33) listing every stream (docs/protocol/selection.md#s5.4). The ReportStreamSwitch (0x21) is consumed by
-    /// <see cref="ReadAsync"/>; selection changes apply to packets the server sends after it (docs/protocol/selection.md#s5.2.3).
-    /// </summary>
-    public async ValueTask SelectStreamsAsync(IReadOnlyList<StreamSelection> selection,
-        CancellationToken cancellationToken)
-    {
-        _gate.ThrowIfClosed(this);
-        await _control.SendSelectionAsync(selection, MmsClientStep.StreamSelection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>StopPlaying → ReportEndOfStream → StartPlaying at the new time with a new incarnation (docs/protocol/mmst.md#s1.6.2).</summary>
-    public async ValueTask SeekAsync(TimeSpan position, CancellationToken cancellationToken)
+    private protected override async ValueTask SeekInTurnAsync(TimeSpan position, CancellationToken cancellationToken)
     {
-        _gate.ThrowIfClosed(this);
-        ArgumentOutOfRangeException.ThrowIfLessThan(position, TimeSpan.Zero);
-        if (IsBroadcast)
+        long deadline = MmsErrors.Deadline(Time, Options.HandshakeTimeout);
+        await Control.SendAsync(new StopPlayingMessage(Control.OpenFileId, Control.PlayIncarnation),
+            MmsClientStep.Seek, Options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+        while (true)
         {
-            throw new MmsClientException(MmsClientErrorKind.NotSupported, MmsClientStep.Seek, Url,
-                "live content cannot be seeked");
-        }
-
-        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            _gate.ThrowIfClosed(this);
-            long deadline = MmsErrors.Deadline(_time, _options.HandshakeTimeout);
-            await _control.SendAsync(new StopPlayingMessage(_control.OpenFileId, _control.PlayIncarnation),
-                MmsClientStep.Seek, _options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
-            while (true)
+            MmstPdu pdu = await Control.NextAsync(MmsClientStep.Seek, deadline, allowData: true, cancellationToken)
+                .ConfigureAwait(false);
+            if (!pdu.IsCommand)
             {
-                MmstPdu pdu = await _control.NextAsync(MmsClientStep.Seek, deadline, allowData: true, cancellationToken)
-                    .ConfigureAwait(false);
-                if (!pdu.IsCommand)
-                {
-                    _control.CountStale();
-                    continue;
-                }
-
-                if (_control.HandleAcknowledgement(pdu, playing: _state != ReadState.Ended)) continue;
-                if (pdu.MessageId == MmstMessageId.ReportEndOfStream
-                    && !_control.IsStale(pdu.ReadMessage<ReportEndOfStreamMessage>()))
-                {
-                    break; // the answer to StopPlaying (or the natural end that crossed it; its answer is stale later)
-                }
+                Control.CountStale();
+                continue;
             }
 
-            _state = ReadState.Playing;
-            uint incarnation = _control.NextPlayIncarnation();
-            LogSeek(_logger, Url, position.TotalSeconds, incarnation);
-            bool ended = await _control.StartPlayingAsync(
-                StartPlayingMessage.FromTime(position.TotalSeconds, _control.OpenFileId, incarnation),
-                MmsClientStep.Seek, deadline, cancellationToken).ConfigureAwait(false);
-            if (ended) _state = ReadState.Ended; // nothing to play from there (a seek past the end)
+            if (Control.HandleAcknowledgement(pdu, playing: _state != ReadState.Ended)) continue;
+            if (pdu.MessageId == MmstMessageId.ReportEndOfStream
+                && !Control.IsStale(pdu.ReadMessage<ReportEndOfStreamMessage>()))
+            {
+                break; // the answer to StopPlaying (or the natural end that crossed it; its answer is stale later)
+            }
         }
-        finally
-        {
-            _gate.Exit();
-        }
-    }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_gate.TryClose()) return;
-        _control.Connection.Abort();
-        bool locked = await _gate.WaitForReaderAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        try
-        {
-            await _control.SendCloseFileAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            if (locked) _gate.Exit();
-            await _control.DisposeAsync().ConfigureAwait(false);
-        }
+        _state = ReadState.Playing;
+        uint incarnation = Control.NextPlayIncarnation();
+        LogSeek(position, incarnation);
+        bool ended = await Control.StartPlayingAsync(
+            StartPlayingMessage.FromTime(position.TotalSeconds, Control.OpenFileId, incarnation),
+            MmsClientStep.Seek, deadline, cancellationToken).ConfigureAwait(false);
+        if (ended) _state = ReadState.Ended; // nothing to play from there (a seek past the end)
     }
 
     /// <summary>Steps 1–7 of the canonical sequence (docs/protocol/mmst.md#s1.6.1) with the data on this connection.</summary>
     private async Task HandshakeAsync(Guid clientGuid, CancellationToken cancellationToken)
     {
-        long deadline = MmsErrors.Deadline(_time, _options.HandshakeTimeout);
-        int localPort = (_control.Connection.LocalEndPoint as IPEndPoint)?.Port ?? 0;
-        await _control.OpenAsync(clientGuid, localPort, deadline, cancellationToken).ConfigureAwait(false);
+        long deadline = MmsErrors.Deadline(Time, Options.HandshakeTimeout);
+        int localPort = (Control.Connection.LocalEndPoint as IPEndPoint)?.Port ?? 0;
+        await Control.OpenAsync(clientGuid, localPort, deadline, cancellationToken).ConfigureAwait(false);
 
         // 5. ReadBlock → ReportReadBlock + header pieces (docs/protocol/mmst.md#s1.5.7).
         await ReadHeaderAsync(deadline, cancellationToken).ConfigureAwait(false);
 
         // 6.–7. StreamSwitch, StartPlaying (docs/protocol/mmst.md#s1.5.8, docs/protocol/mmst.md#s1.5.9).
-        if (await _control.SelectAndPlayAsync(deadline, cancellationToken).ConfigureAwait(false))
+        if (await Control.SelectAndPlayAsync(deadline, cancellationToken).ConfigureAwait(false))
         {
             _state = ReadState.Ended; // nothing to play from there (e.g. a start position past the end)
         }
@@ -239,28 +171,28 @@ internal sealed partial class MmstSession : IMmsSession
 
     private async Task ReadHeaderAsync(long deadline, CancellationToken cancellationToken)
     {
-        await _control.SendAsync(ReadBlockMessage.Create(_control.OpenFileId, MmstControlChannel.HeaderIncarnation),
-            MmsClientStep.Header, _control.Remaining(deadline), cancellationToken).ConfigureAwait(false);
-        MmsHeaderAssembler assembler = _control.Assembler;
+        await Control.SendAsync(ReadBlockMessage.Create(Control.OpenFileId, MmstControlChannel.HeaderIncarnation),
+            MmsClientStep.Header, Control.Remaining(deadline), cancellationToken).ConfigureAwait(false);
+        MmsHeaderAssembler assembler = Control.Assembler;
         assembler.Reset();
         while (true)
         {
-            MmstPdu pdu = await _control.NextAsync(MmsClientStep.Header, deadline, allowData: true, cancellationToken)
+            MmstPdu pdu = await Control.NextAsync(MmsClientStep.Header, deadline, allowData: true, cancellationToken)
                 .ConfigureAwait(false);
             if (pdu.IsCommand)
             {
                 switch (pdu.MessageId)
                 {
                     case MmstMessageId.ReportReadBlock:
-                        _control.CheckHResult(pdu.ReadMessage<ReportReadBlockMessage>().HResult, MmsClientStep.Header,
+                        Control.CheckHResult(pdu.ReadMessage<ReportReadBlockMessage>().HResult, MmsClientStep.Header,
                             "ReportReadBlock");
                         continue;
                     case MmstMessageId.ReportEndOfStream:
-                        _control.CheckHResult(pdu.ReadMessage<ReportEndOfStreamMessage>().HResult, MmsClientStep.Header,
+                        Control.CheckHResult(pdu.ReadMessage<ReportEndOfStreamMessage>().HResult, MmsClientStep.Header,
                             "ReportEndOfStream");
                         throw MmsErrors.Malformed(Url, MmsClientStep.Header, "ReportEndOfStream instead of the header");
                     default:
-                        throw _control.Unexpected(MmsClientStep.Header, pdu.MessageId, "header pieces");
+                        throw Control.Unexpected(MmsClientStep.Header, pdu.MessageId, "header pieces");
                 }
             }
 
@@ -269,42 +201,42 @@ internal sealed partial class MmstSession : IMmsSession
             MmsDataPacketHeader piece = pdu.DataHeader;
             assembler.Append(pdu.Payload, MmsClientStep.Header);
             if (MmsDataPacketFlags.IsFinalHeaderPiece(piece.AfFlags)
-                || (_control.HeaderSizeHint > 0 && assembler.Length >= _control.HeaderSizeHint))
+                || (Control.HeaderSizeHint > 0 && assembler.Length >= Control.HeaderSizeHint))
             {
                 break;
             }
         }
 
-        _control.InstallHeader(MmsClientStep.Header);
+        Control.InstallHeader(MmsClientStep.Header);
     }
 
     /// <summary>One step of the read loop: cut a PDU and decide what it means (docs/protocol/mmst.md#s1.6.1 rows 7–8, docs/protocol/mmst.md#s1.5.10, docs/protocol/mmst.md#s1.5.11).</summary>
     private ReadAction ProcessOne(out MmsReadResult result)
     {
         result = default;
-        if (!_control.TryNext(MmsClientStep.Read, allowData: true, out MmstPdu pdu)) return ReadAction.NeedMore;
+        if (!Control.TryNext(MmsClientStep.Read, allowData: true, out MmstPdu pdu)) return ReadAction.NeedMore;
 
         if (!pdu.IsCommand)
         {
             MmsDataPacketHeader data = pdu.DataHeader;
-            if (data.PlayIncarnation == (byte)_control.PlayIncarnation && _state == ReadState.Playing)
+            if (data.PlayIncarnation == (byte)Control.PlayIncarnation && _state == ReadState.Playing)
             {
                 _unusableSince = 0;
                 // The receive buffer is one segment: the payload is its first.
-                result = MmsReadResult.ForPacket(_control.Header.Repad(pdu.Payload.First, MmsClientStep.Read, "data packet"),
+                result = MmsReadResult.ForPacket(Control.Header.Repad(pdu.Payload.First, MmsClientStep.Read, "data packet"),
                     data.LocationId);
                 return ReadAction.Packet;
             }
 
             if (_state == ReadState.CollectingHeader)
             {
-                _control.Assembler.Append(pdu.Payload, MmsClientStep.Read);
+                Control.Assembler.Append(pdu.Payload, MmsClientStep.Read);
                 if (MmsDataPacketFlags.IsFinalHeaderPiece(data.AfFlags)
-                    || (_control.HeaderSizeHint > 0 && _control.Assembler.Length >= _control.HeaderSizeHint))
+                    || (Control.HeaderSizeHint > 0 && Control.Assembler.Length >= Control.HeaderSizeHint))
                 {
-                    _control.InstallHeader(MmsClientStep.Read);
+                    Control.InstallHeader(MmsClientStep.Read);
                     _state = ReadState.Playing;
-                    LogHeaderChanged(_logger, Url, HeaderBytes.Length, Header.Streams.Count);
+                    LogHeaderChanged(Logger, Url, HeaderBytes.Length, Header.Streams.Count);
                     return ReadAction.HeaderChanged;
                 }
 
@@ -312,14 +244,14 @@ internal sealed partial class MmstSession : IMmsSession
             }
 
             // An earlier play incarnation (before a seek) or packet-pair filler (docs/protocol/mmst.md#s1.6.5): drop it.
-            _control.CountStale();
+            Control.CountStale();
             CheckUnusableRun();
             return ReadAction.Continue;
         }
 
         _unusableSince = 0;
 
-        if (_control.HandleAcknowledgement(pdu, playing: _state != ReadState.Ended)) return ReadAction.Continue;
+        if (Control.HandleAcknowledgement(pdu, playing: _state != ReadState.Ended)) return ReadAction.Continue;
         switch (pdu.MessageId)
         {
             case MmstMessageId.Ping:
@@ -327,11 +259,11 @@ internal sealed partial class MmstSession : IMmsSession
 
             case MmstMessageId.ReportEndOfStream:
                 var end = pdu.ReadMessage<ReportEndOfStreamMessage>();
-                if (_control.IsStale(end)) return ReadAction.Continue;
+                if (Control.IsStale(end)) return ReadAction.Continue;
                 if (end.HResult == MmsHResult.Ok)
                 {
                     _state = ReadState.Ended;
-                    LogEndOfStream(_logger, Url, StalePackets);
+                    LogEndOfStream(Logger, Url, StalePackets);
                     result = MmsReadResult.EndOfStream;
                     return ReadAction.EndOfStream;
                 }
@@ -346,10 +278,10 @@ internal sealed partial class MmstSession : IMmsSession
 
             case MmstMessageId.ReportStreamChange:
                 var change = pdu.ReadMessage<ReportStreamChangeMessage>();
-                _control.CheckHResult(change.HResult, MmsClientStep.Read, "ReportStreamChange");
+                Control.CheckHResult(change.HResult, MmsClientStep.Read, "ReportStreamChange");
                 _state = ReadState.CollectingHeader;
-                _control.HeaderSizeHint = change.HeaderSize;
-                _control.Assembler.Reset();
+                Control.HeaderSizeHint = change.HeaderSize;
+                Control.Assembler.Reset();
                 return ReadAction.Continue;
 
             case MmstMessageId.ReportRedirect:
@@ -357,7 +289,7 @@ internal sealed partial class MmstSession : IMmsSession
                     "the server redirected the session while it was playing");
 
             default:
-                _control.LogIgnored((uint)pdu.MessageId);
+                Control.LogIgnored((uint)pdu.MessageId);
                 return ReadAction.Continue;
         }
     }
@@ -368,15 +300,15 @@ internal sealed partial class MmstSession : IMmsSession
     /// </summary>
     private void CheckUnusableRun()
     {
-        long now = _time.GetTimestamp();
+        long now = Time.GetTimestamp();
         if (_unusableSince == 0)
         {
             _unusableSince = now;
             return;
         }
 
-        if (_time.GetElapsedTime(_unusableSince, now) < _options.ReadTimeout) return;
+        if (Time.GetElapsedTime(_unusableSince, now) < Options.ReadTimeout) return;
         throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Read, Url, string.Create(CultureInfo.InvariantCulture,
-            $"no usable data from {Endpoint} for {_options.ReadTimeout.TotalSeconds:0.#} s: only data packets of another play incarnation ({StalePackets} dropped)"));
+            $"no usable data from {Endpoint} for {Options.ReadTimeout.TotalSeconds:0.#} s: only data packets of another play incarnation ({StalePackets} dropped)"));
     }
 }

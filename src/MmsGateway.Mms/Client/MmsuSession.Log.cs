@@ -4,9 +4,6 @@ namespace MmsGateway.Mms.Client;
 
 internal sealed partial class MmsuSession
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "MMST {Url}: seek to {Seconds} s with play incarnation {Incarnation}")]
-    private static partial void LogSeek(ILogger logger, Uri url, double seconds, uint incarnation);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "MMSU {Url}: no header over UDP yet, ReadBlock try {Try} (header timer {TimerMs} ms)")]
     private static partial void LogHeaderRetry(ILogger logger, Uri url, int @try, double timerMs);
 

@@ -17,7 +17,7 @@ namespace MmsGateway.Mms.Client;
 /// loop reads the control connection (pings, acknowledgements, end of stream) while the reader takes packets from
 /// the channel's reorder window. Server-side playlists are not followed over UDP.
 /// </summary>
-internal sealed partial class MmsuSession : IMmsSession
+internal sealed partial class MmsuSession : MmstControlledSession
 {
     /// <summary>ReadBlock tries over UDP before giving up (MS-MMSP 3.1.6.1: the Header timer, at most 4 retries).</summary>
     private const int HeaderTries = 4;
@@ -28,12 +28,7 @@ internal sealed partial class MmsuSession : IMmsSession
     /// </summary>
     private static readonly TimeSpan ControlIdleTimeout = TimeSpan.FromSeconds(3600);
 
-    private readonly MmsClientOptions _options;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private readonly MmstControlChannel _control;
     private readonly MmsuDataChannel _udp;
-    private readonly SingleReaderGate _gate = new();
     private Task _controlLoop = Task.CompletedTask;
     private volatile bool _ended;
     private volatile MmsClientException? _controlError;
@@ -43,41 +38,23 @@ internal sealed partial class MmsuSession : IMmsSession
     private volatile TaskCompletionSource? _startAck;
 
     private MmsuSession(MmstControlChannel control, MmsuDataChannel udp, MmsClientOptions options, ILogger logger)
+        : base(control, options, logger)
     {
-        _control = control;
         _udp = udp;
-        _options = options;
-        _time = options.TimeProvider;
-        _logger = logger;
     }
 
-    public MmsProtocol Protocol => MmsProtocol.Mmsu;
+    public override MmsProtocol Protocol => MmsProtocol.Mmsu;
 
     /// <summary>The data channel's counters (resend requests, recovered and lost packets).</summary>
     internal MmsuDataChannel DataChannel => _udp;
-
-    public Uri Url => _control.Url;
-
-    public AsfHeader Header => _control.Header.Header;
-
-    public ReadOnlyMemory<byte> HeaderBytes => _control.Header.Bytes;
-
-    public bool IsBroadcast => _control.IsBroadcast;
-
-    public AsfStreamSet SelectedStreams => _control.Selected;
-
-    /// <summary>Data packets that came over TCP although the funnel is UDP (not ours).</summary>
-    public long StalePackets => _control.StalePackets;
-
-    private string Endpoint => _control.Endpoint;
 
     /// <summary>Connects and plays from the start. Throws <see cref="MmsClientException"/> or <see cref="MmsRedirectException"/>.</summary>
     public static async Task<MmsuSession> ConnectAsync(Uri url, string host, int port, MmsClientOptions options,
         Guid clientGuid, ILogger logger, CancellationToken cancellationToken)
     {
-        MmsConnection connection = await MmsConnection.ConnectAsync(url, host, port, options.ConnectTimeout,
-            options.TimeProvider, cancellationToken).ConfigureAwait(false);
-        var control = new MmstControlChannel(url, connection, MmstFunnelTransport.Udp, options, logger);
+        MmstControlChannel control = await OpenControlAsync(url, host, port, MmstFunnelTransport.Udp, options, logger,
+            cancellationToken).ConfigureAwait(false);
+        MmsConnection connection = control.Connection;
         MmsuDataChannel? udp = null;
         try
         {
@@ -102,31 +79,31 @@ internal sealed partial class MmsuSession : IMmsSession
     /// and the tail probes of the channel had their chance.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per packet
-    public async ValueTask<MmsReadResult> ReadAsync(CancellationToken cancellationToken)
+    public override async ValueTask<MmsReadResult> ReadAsync(CancellationToken cancellationToken)
     {
-        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
+        await Gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
-            long deadline = MmsErrors.Deadline(_time, _options.ReadTimeout);
+            long deadline = MmsErrors.Deadline(Time, Options.ReadTimeout);
             while (true)
             {
-                _gate.ThrowIfClosed(this);
+                Gate.ThrowIfClosed(this);
                 if (_controlError is { } error) throw error;
                 if (_ended) return MmsReadResult.EndOfStream;
                 if (_udp.TryTake(out ReadOnlyMemory<byte> packet, out uint locationId, out bool nothingPending) == MmsuTake.Packet)
                 {
-                    return MmsReadResult.ForPacket(_control.Header.Repad(packet, MmsClientStep.Read, "data packet"), locationId);
+                    return MmsReadResult.ForPacket(Control.Header.Repad(packet, MmsClientStep.Read, "data packet"), locationId);
                 }
 
-                TimeSpan wait = _control.Remaining(deadline);
+                TimeSpan wait = Control.Remaining(deadline);
                 if (nothingPending && _udpEnded)
                 {
                     // Give the tail probes two resend intervals after the end of stream (docs/protocol/mmsu.md#s1.8.7).
-                    TimeSpan grace = (_options.MmsuResendInterval * 2) - _time.GetElapsedTime(Volatile.Read(ref _udpEndedAt));
+                    TimeSpan grace = (Options.MmsuResendInterval * 2) - Time.GetElapsedTime(Volatile.Read(ref _udpEndedAt));
                     if (grace <= TimeSpan.Zero)
                     {
                         _ended = true;
-                        LogUdpEnd(_logger, Url, _udp.Requested, _udp.Recovered, _udp.Lost);
+                        LogUdpEnd(Logger, Url, _udp.Requested, _udp.Recovered, _udp.Lost);
                         return MmsReadResult.EndOfStream;
                     }
 
@@ -136,7 +113,7 @@ internal sealed partial class MmsuSession : IMmsSession
                 {
                     throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Read, Url,
                         string.Create(CultureInfo.InvariantCulture,
-                            $"no MMSU data from {Endpoint} for {_options.ReadTimeout.TotalSeconds:0.###} s"));
+                            $"no MMSU data from {Endpoint} for {Options.ReadTimeout.TotalSeconds:0.###} s"));
                 }
 
                 await _udp.Signal.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
@@ -144,55 +121,37 @@ internal sealed partial class MmsuSession : IMmsSession
         }
         finally
         {
-            _gate.Exit();
+            Gate.Exit();
         }
-    }
-
-    /// <summary>A StreamSwitch (0x33) on the control connection (docs/protocol/selection.md#s5.4); the control loop checks its answer.</summary>
-    public async ValueTask SelectStreamsAsync(IReadOnlyList<StreamSelection> selection,
-        CancellationToken cancellationToken)
-    {
-        _gate.ThrowIfClosed(this);
-        await _control.SendSelectionAsync(selection, MmsClientStep.StreamSelection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// StopPlaying, its ReportEndOfStream (seen by the control loop), then StartPlaying with a new play incarnation;
     /// the window restarts at sequence 0 for the new play (docs/protocol/mmst.md#s1.6.2, docs/protocol/mmsu.md#s1.8.6).
     /// </summary>
-    public async ValueTask SeekAsync(TimeSpan position, CancellationToken cancellationToken)
+    private protected override async ValueTask SeekInTurnAsync(TimeSpan position, CancellationToken cancellationToken)
     {
-        _gate.ThrowIfClosed(this);
-        ArgumentOutOfRangeException.ThrowIfLessThan(position, TimeSpan.Zero);
-        if (IsBroadcast)
-        {
-            throw new MmsClientException(MmsClientErrorKind.NotSupported, MmsClientStep.Seek, Url,
-                "live content cannot be seeked");
-        }
-
-        await _gate.EnterAsync(this, cancellationToken).ConfigureAwait(false);
         try
         {
-            _gate.ThrowIfClosed(this);
             if (_controlError is { } error) throw error;
-            long deadline = MmsErrors.Deadline(_time, _options.HandshakeTimeout);
+            long deadline = MmsErrors.Deadline(Time, Options.HandshakeTimeout);
             var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _stopAck = stopped;
             _udp.EndPlay();
-            await _control.SendAsync(new StopPlayingMessage(_control.OpenFileId, _control.PlayIncarnation),
-                MmsClientStep.Seek, _control.Remaining(deadline), cancellationToken).ConfigureAwait(false);
+            await Control.SendAsync(new StopPlayingMessage(Control.OpenFileId, Control.PlayIncarnation),
+                MmsClientStep.Seek, Control.Remaining(deadline), cancellationToken).ConfigureAwait(false);
             await AwaitAckAsync(stopped.Task, deadline, "ReportEndOfStream", cancellationToken).ConfigureAwait(false);
             _stopAck = null;
 
             _udpEnded = false;
             _ended = false;
-            uint incarnation = _control.NextPlayIncarnation();
-            LogSeek(_logger, Url, position.TotalSeconds, incarnation);
+            uint incarnation = Control.NextPlayIncarnation();
+            LogSeek(position, incarnation);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _startAck = started;
-            _udp.BeginPlay((byte)incarnation, _control.Header.PacketSize);
-            await _control.SendAsync(StartPlayingMessage.FromTime(position.TotalSeconds, _control.OpenFileId, incarnation),
-                MmsClientStep.Seek, _control.Remaining(deadline), cancellationToken).ConfigureAwait(false);
+            _udp.BeginPlay((byte)incarnation, Control.Header.PacketSize);
+            await Control.SendAsync(StartPlayingMessage.FromTime(position.TotalSeconds, Control.OpenFileId, incarnation),
+                MmsClientStep.Seek, Control.Remaining(deadline), cancellationToken).ConfigureAwait(false);
             await AwaitAckAsync(started.Task, deadline, "ReportStartedPlaying", cancellationToken).ConfigureAwait(false);
             _startAck = null;
         }
@@ -200,43 +159,32 @@ internal sealed partial class MmsuSession : IMmsSession
         {
             _stopAck = null;
             _startAck = null;
-            _gate.Exit();
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>The reader and the control loop may wait on the data channel: wake them, and let the loop end.</summary>
+    private protected override async ValueTask StopDataAsync()
     {
-        if (!_gate.TryClose()) return;
-        _control.Connection.Abort();
         _udp.Signal.Set();
         await _controlLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        bool locked = await _gate.WaitForReaderAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        try
-        {
-            await _control.SendCloseFileAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            if (locked) _gate.Exit();
-            await _control.DisposeAsync().ConfigureAwait(false);
-            await _udp.DisposeAsync().ConfigureAwait(false);
-        }
     }
+
+    private protected override ValueTask DisposeDataAsync() => _udp.DisposeAsync();
 
     /// <summary>Steps 1–7 of the canonical sequence (docs/protocol/mmst.md#s1.6.1) with the funnel, the header and the data over UDP.</summary>
     private async Task HandshakeAsync(Guid clientGuid, CancellationToken cancellationToken)
     {
-        long deadline = MmsErrors.Deadline(_time, _options.HandshakeTimeout);
-        _udp.ClientId = await _control.OpenAsync(clientGuid, _options.MmsuAdvertisedPort ?? _udp.LocalEndPoint.Port,
+        long deadline = MmsErrors.Deadline(Time, Options.HandshakeTimeout);
+        _udp.ClientId = await Control.OpenAsync(clientGuid, Options.MmsuAdvertisedPort ?? _udp.LocalEndPoint.Port,
             deadline, cancellationToken).ConfigureAwait(false);
-        _udp.SourceId = (ushort)_control.OpenFileId;
+        _udp.SourceId = (ushort)Control.OpenFileId;
 
         // 5. ReadBlock → ReportReadBlock, the header pieces as datagrams (docs/protocol/mmst.md#s1.5.7, docs/protocol/mmsu.md#s1.8.5).
         await ReadHeaderAsync(deadline, cancellationToken).ConfigureAwait(false);
 
         // 6.–7. StreamSwitch, StartPlaying (docs/protocol/mmst.md#s1.5.8, docs/protocol/mmst.md#s1.5.9); the window is ready before the first datagram can come.
-        _udp.BeginPlay((byte)_control.PlayIncarnation, _control.Header.PacketSize);
-        if (await _control.SelectAndPlayAsync(deadline, cancellationToken).ConfigureAwait(false)) _ended = true;
+        _udp.BeginPlay((byte)Control.PlayIncarnation, Control.Header.PacketSize);
+        if (await Control.SelectAndPlayAsync(deadline, cancellationToken).ConfigureAwait(false)) _ended = true;
     }
 
     /// <summary>
@@ -247,32 +195,32 @@ internal sealed partial class MmsuSession : IMmsSession
     /// </summary>
     private async Task ReadHeaderAsync(long deadline, CancellationToken cancellationToken)
     {
-        uint bitrate = _control.FileBitrate;
-        TimeSpan timer = _options.MmsuHeaderTimeout ?? TimeSpan.FromSeconds(Math.Clamp(
-            1.0 + (bitrate > 0 ? _control.HeaderSizeHint * 8.0 / bitrate : 0), 1.0, 30.0));
+        uint bitrate = Control.FileBitrate;
+        TimeSpan timer = Options.MmsuHeaderTimeout ?? TimeSpan.FromSeconds(Math.Clamp(
+            1.0 + (bitrate > 0 ? Control.HeaderSizeHint * 8.0 / bitrate : 0), 1.0, 30.0));
         uint incarnation = MmstControlChannel.HeaderIncarnation;
         int tries = 0;
         while (tries < HeaderTries)
         {
             if (tries > 0)
             {
-                await _control.SendAsync(new CancelReadBlockMessage(incarnation), MmsClientStep.Header,
-                    _control.Remaining(deadline), cancellationToken).ConfigureAwait(false);
+                await Control.SendAsync(new CancelReadBlockMessage(incarnation), MmsClientStep.Header,
+                    Control.Remaining(deadline), cancellationToken).ConfigureAwait(false);
                 incarnation = incarnation % 8 + 1;
-                LogHeaderRetry(_logger, Url, tries + 1, timer.TotalMilliseconds);
+                LogHeaderRetry(Logger, Url, tries + 1, timer.TotalMilliseconds);
             }
 
-            TimeSpan left = _control.Remaining(deadline);
+            TimeSpan left = Control.Remaining(deadline);
             TimeSpan wait = left < timer ? left : timer;
             if (wait <= TimeSpan.Zero) break;
             tries++;
-            await _control.SendAsync(ReadBlockMessage.Create(_control.OpenFileId, incarnation), MmsClientStep.Header,
-                _control.Remaining(deadline), cancellationToken).ConfigureAwait(false);
+            await Control.SendAsync(ReadBlockMessage.Create(Control.OpenFileId, incarnation), MmsClientStep.Header,
+                Control.Remaining(deadline), cancellationToken).ConfigureAwait(false);
             byte[]? header = await _udp.ReceiveHeaderAsync((byte)incarnation, wait, cancellationToken).ConfigureAwait(false);
             if (header is null) continue;
-            _control.Assembler.Reset();
-            _control.Assembler.Append(new ReadOnlySequence<byte>(header), MmsClientStep.Header);
-            _control.InstallHeader(MmsClientStep.Header);
+            Control.Assembler.Reset();
+            Control.Assembler.Append(new ReadOnlySequence<byte>(header), MmsClientStep.Header);
+            Control.InstallHeader(MmsClientStep.Header);
             return;
         }
 
@@ -292,11 +240,11 @@ internal sealed partial class MmsuSession : IMmsSession
     {
         try
         {
-            while (!_gate.IsClosed)
+            while (!Gate.IsClosed)
             {
-                if (!_control.TryNext(MmsClientStep.Read, allowData: true, out MmstPdu pdu))
+                if (!Control.TryNext(MmsClientStep.Read, allowData: true, out MmstPdu pdu))
                 {
-                    if (!await _control.Connection.ReceiveAsync(MmsClientStep.Read, ControlIdleTimeout, CancellationToken.None)
+                    if (!await Control.Connection.ReceiveAsync(MmsClientStep.Read, ControlIdleTimeout, CancellationToken.None)
                             .ConfigureAwait(false))
                     {
                         throw MmsErrors.Closed(Url, MmsClientStep.Read, Endpoint);
@@ -307,32 +255,32 @@ internal sealed partial class MmsuSession : IMmsSession
 
                 if (!pdu.IsCommand)
                 {
-                    _control.CountStale(); // data over TCP although the funnel is UDP: not ours
+                    Control.CountStale(); // data over TCP although the funnel is UDP: not ours
                     continue;
                 }
 
                 switch (pdu.MessageId)
                 {
                     case MmstMessageId.Ping:
-                        await _control.SendAsync(new PongMessage(0, 0), MmsClientStep.Read, _options.ReadTimeout,
+                        await Control.SendAsync(new PongMessage(0, 0), MmsClientStep.Read, Options.ReadTimeout,
                             CancellationToken.None).ConfigureAwait(false);
                         break;
                     case MmstMessageId.ReportStreamSwitch:
-                        _control.CheckHResult(pdu.ReadMessage<ReportStreamSwitchMessage>().HResult,
+                        Control.CheckHResult(pdu.ReadMessage<ReportStreamSwitchMessage>().HResult,
                             MmsClientStep.StreamSelection, "ReportStreamSwitch");
                         break;
                     case MmstMessageId.ReportReadBlock:
-                        _control.CheckHResult(pdu.ReadMessage<ReportReadBlockMessage>().HResult, MmsClientStep.Header,
+                        Control.CheckHResult(pdu.ReadMessage<ReportReadBlockMessage>().HResult, MmsClientStep.Header,
                             "ReportReadBlock");
                         break;
                     case MmstMessageId.ReportStartedPlaying:
-                        _control.CheckHResult(pdu.ReadMessage<ReportStartedPlayingMessage>().HResult, MmsClientStep.Seek,
+                        Control.CheckHResult(pdu.ReadMessage<ReportStartedPlayingMessage>().HResult, MmsClientStep.Seek,
                             "ReportStartedPlaying");
                         _startAck?.TrySetResult();
                         break;
                     case MmstMessageId.ReportEndOfStream:
                         var end = pdu.ReadMessage<ReportEndOfStreamMessage>();
-                        if (_control.IsStale(end)) break;
+                        if (Control.IsStale(end)) break;
                         if (_stopAck is { } stopped)
                         {
                             stopped.TrySetResult(); // the answer to the StopPlaying of a seek
@@ -345,8 +293,8 @@ internal sealed partial class MmsuSession : IMmsSession
                                 "the server moved to the next entry of a server-side playlist, which this client follows over MMST and MMSH only");
                         }
 
-                        _control.CheckHResult(end.HResult, MmsClientStep.Read, "ReportEndOfStream");
-                        Volatile.Write(ref _udpEndedAt, _time.GetTimestamp());
+                        Control.CheckHResult(end.HResult, MmsClientStep.Read, "ReportEndOfStream");
+                        Volatile.Write(ref _udpEndedAt, Time.GetTimestamp());
                         _udpEnded = true;
                         _startAck?.TrySetResult(); // a seek past the end: nothing will play
                         _udp.Signal.Set();
@@ -358,7 +306,7 @@ internal sealed partial class MmsuSession : IMmsSession
                         throw new MmsClientException(MmsClientErrorKind.NotSupported, MmsClientStep.Read, Url,
                             "the server redirected the session while it was playing");
                     default:
-                        _control.LogIgnored((uint)pdu.MessageId);
+                        Control.LogIgnored((uint)pdu.MessageId);
                         break;
                 }
             }
@@ -380,12 +328,12 @@ internal sealed partial class MmsuSession : IMmsSession
     {
         try
         {
-            await ack.WaitAsync(_control.Remaining(deadline), _time, cancellationToken).ConfigureAwait(false);
+            await ack.WaitAsync(Control.Remaining(deadline), Time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             throw new MmsClientException(MmsClientErrorKind.TimedOut, MmsClientStep.Seek, Url,
-                $"no {reply} from {Endpoint} within {_options.HandshakeTimeout.TotalSeconds:0.###} s");
+                $"no {reply} from {Endpoint} within {Options.HandshakeTimeout.TotalSeconds:0.###} s");
         }
     }
 }

@@ -21,6 +21,9 @@ public enum MmshLie
 
     /// <summary>Describe's <c>$H</c> pieces never end: each says more follows (AFFlags 0x04, MS-WMSP 2.2.3.1.2).</summary>
     HeaderNeverEnds,
+
+    /// <summary>The Play response's body ends right after its <c>$H</c>: no <c>$D</c>, no <c>$E</c>, the connection closed.</summary>
+    EndAfterHeader,
 }
 
 /// <summary>
@@ -78,6 +81,9 @@ public static class LyingMmshServer
                     await SendAsync(socket, garbage, ct).ConfigureAwait(false);
                     await Task.Delay(50, ct).ConfigureAwait(false);
                 }
+                break;
+            case MmshLie.EndAfterHeader:
+                socket.Shutdown(SocketShutdown.Send);
                 break;
             case MmshLie.StallAfterHeader:
                 await MisbehavingServer.DrainAsync(socket, ct).ConfigureAwait(false);

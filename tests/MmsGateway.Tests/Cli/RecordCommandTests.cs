@@ -3,6 +3,7 @@ using MmsGateway.Asf;
 using MmsGateway.Asf.Objects;
 using MmsGateway.Asf.Files;
 using MmsGateway.Testing;
+using MmsGateway.Testing.Misbehaving;
 
 namespace MmsGateway.Tests.Cli;
 
@@ -126,6 +127,52 @@ public sealed class RecordCommandTests
         using AsfFile file = AsfFile.Open(partial);
         Assert.NotNull(file.SimpleIndex);
         Assert.True(file.Header.FileProperties.IsSeekable);
+    }
+
+    [Theory]
+    [InlineData("mmst")]
+    [InlineData("mmsh")]
+    public async Task A_stream_with_a_header_and_no_data_packets_is_an_error_not_an_empty_success(string scheme)
+    {
+        await using CliOrigin origin = await CliOrigin.StartAsync(2);
+        // A real header (ffmpeg's) followed by a Data Object that holds no packet.
+        byte[] source = await File.ReadAllBytesAsync(Path.Combine(origin.Root, "single.wmv"));
+        AsfHeader header = AsfHeaderReader.Parse(source);
+        byte[] empty = new byte[header.Raw.Length + AsfDataObjectHeader.Size];
+        source.AsSpan(0, header.Raw.Length).CopyTo(empty);
+        AsfDataObjectHeader.Write(empty.AsSpan(header.Raw.Length), header.FileProperties.FileId, AsfDataObjectHeader.Size, 0);
+        await File.WriteAllBytesAsync(Path.Combine(origin.Root, "empty.wmv"), empty);
+        string path = Path.Combine(origin.Root, $"empty-{scheme}.asf");
+
+        ToolResult result = await CliOrigin.RunAsync("record", origin.Url(scheme, "empty.wmv"), "-o", path, "--timeout", "10");
+
+        AssertEmptyRecording(result, path);
+    }
+
+    [Fact]
+    public async Task A_stream_that_ends_after_its_header_before_any_packet_is_an_error()
+    {
+        string root = Directory.CreateTempSubdirectory("mmsgw-record-empty-").FullName;
+        byte[] header = LyingMmshServer.HeaderOf(await GeneratedMedia.SingleBitrateAsync(2));
+        await using MisbehavingServer server = LyingMmshServer.Start(header, MmshLie.EndAfterHeader);
+        string path = Path.Combine(root, "ended.asf");
+
+        ToolResult result = await CliOrigin.RunAsync("record", $"mmsh://127.0.0.1:{server.Port}/live", "-o", path, "--timeout", "10");
+
+        AssertEmptyRecording(result, path);
+        Assert.True(server.Connections >= 1);
+    }
+
+    /// <summary>Exit code 1 and one line naming what is missing, whatever the upstream did; never a silent empty file.</summary>
+    private static void AssertEmptyRecording(ToolResult result, string path)
+    {
+        Assert.True(result.ExitCode == 1, result.ToString());
+        string line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        Assert.StartsWith("record: ", line, StringComparison.Ordinal);
+        Assert.Contains("no packet", line, StringComparison.Ordinal);
+        Assert.Contains("holds no content", line, StringComparison.Ordinal);
+        Assert.Contains(" 0 packets", result.StandardOutput, StringComparison.Ordinal);
+        if (File.Exists(path)) Assert.Equal(0, CliOrigin.Packets(path));
     }
 
     /// <summary>Runs the gateway and sends it SIGINT after <paramref name="after"/>; its exit code and standard error.</summary>
