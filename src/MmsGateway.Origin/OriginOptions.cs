@@ -3,7 +3,7 @@ using System.Net;
 namespace MmsGateway.Origin;
 
 /// <summary>Settings of the MMS origin server (<c>origin</c> verb, docs/design.md).</summary>
-public sealed class OriginOptions
+public sealed record OriginOptions
 {
     /// <summary>Folder whose ASF files (.asf, .wmv, .wma) are served on demand, by their path below it.</summary>
     public required string Root { get; init; }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MmsGateway.Mms.Client;
 using MmsGateway.Origin;
+using MmsGateway.Testing;
 using Xunit.Abstractions;
 
 namespace MmsGateway.Mms.Tests.Client;

@@ -1,10 +1,3 @@
-// The client against the project's own MMS origin server (MMST and MMSH). MmsGateway.Mms.Tests does not reference
-// MmsGateway.Origin yet, so this file compiles only with MMSGW_ORIGIN_TESTS defined: add
-//   <ProjectReference Include="../../src/MmsGateway.Origin/MmsGateway.Origin.csproj" />
-//   <DefineConstants>$(DefineConstants);MMSGW_ORIGIN_TESTS</DefineConstants>
-// to MmsGateway.Mms.Tests.csproj (or move the file to MmsGateway.Origin.Tests and drop the #if). It depends on no other
-// file of this folder.
-#if MMSGW_ORIGIN_TESTS
 using System.Diagnostics;
 using MmsGateway.Asf;
 using MmsGateway.Asf.Packets;
@@ -23,50 +16,25 @@ public sealed class OriginInteropTests
         ReadTimeout = TimeSpan.FromSeconds(5),
     };
 
-    private static async Task<OriginHandle> StartAsync(Func<string, OriginOptions>? configure = null)
-    {
-        string root = Directory.CreateTempSubdirectory("mmsgw-origin-client-").FullName;
-        File.Copy(await GeneratedMedia.SingleBitrateAsync(10), Path.Combine(root, "single.wmv"));
-        File.Copy(await GeneratedMedia.MultiBitrateAsync(10), Path.Combine(root, "mbr.asf"));
-        OriginOptions options = configure?.Invoke(root) ?? new OriginOptions
+    /// <summary>The origin with a live loop of the multi-bitrate file, a redirect and a fast ping (unless configured).</summary>
+    private static Task<TestOrigin> StartAsync(Func<string, OriginOptions>? configure = null) =>
+        TestOrigin.StartAsync(10, configure ?? (root => TestOrigin.DefaultOptions(root) with
         {
-            Root = root,
-            MmstPort = 0,
-            HttpPort = 0,
-            UdpPort = -1,
             Live = new Dictionary<string, string> { ["live"] = Path.Combine(root, "mbr.asf") },
             Redirects = new Dictionary<string, string> { ["moved"] = "/single.wmv" },
             PingInterval = TimeSpan.FromMilliseconds(300),
-        };
-        return new OriginHandle(await OriginServer.StartAsync(options), root);
-    }
+        }));
 
-    /// <summary>The running origin and its temporary root, removed on dispose.</summary>
-    private sealed record OriginHandle(OriginServer Origin, string Root) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await Origin.DisposeAsync();
-            try
-            {
-                Directory.Delete(Root, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
-    private static Uri Url(OriginServer origin, string scheme, string path) =>
-        new($"{scheme}://127.0.0.1:{(scheme == "mmst" ? origin.MmstPort : origin.HttpPort)}/{path}");
+    private static Uri Url(TestOrigin origin, string scheme, string path) => origin.Url(scheme, path);
 
     [Theory]
     [InlineData("mmst")]
     [InlineData("mmsh")]
     public async Task On_demand_file_arrives_whole_and_decodes(string scheme)
     {
-        await using OriginHandle handle = await StartAsync();
-        (OriginServer origin, string root) = handle;
+        await using TestOrigin handle = await StartAsync();
+        TestOrigin origin = handle;
+        string root = handle.Root;
         var file = TestFile.Load(Path.Combine(root, "single.wmv"));
         await using IMmsSession session =
             (await MmsConnector.ConnectAsync(Url(origin, scheme, "single.wmv"), Options(), null, CancellationToken.None)).Session;
@@ -101,8 +69,8 @@ public sealed class OriginInteropTests
     [InlineData("mmsh")]
     public async Task Live_multi_bitrate_selection_and_thinning_reach_the_server(string scheme)
     {
-        await using OriginHandle handle = await StartAsync();
-        OriginServer origin = handle.Origin;
+        await using TestOrigin handle = await StartAsync();
+        TestOrigin origin = handle;
         await using IMmsSession session =
             (await MmsConnector.ConnectAsync(Url(origin, scheme, "live"), Options(), null, CancellationToken.None)).Session;
         Assert.True(session.IsBroadcast);
@@ -148,8 +116,8 @@ public sealed class OriginInteropTests
     [InlineData("mmsh")]
     public async Task Seek_restarts_near_the_requested_time(string scheme)
     {
-        await using OriginHandle handle = await StartAsync();
-        OriginServer origin = handle.Origin;
+        await using TestOrigin handle = await StartAsync();
+        TestOrigin origin = handle;
         await using IMmsSession session =
             (await MmsConnector.ConnectAsync(Url(origin, scheme, "mbr.asf"), Options(), null, CancellationToken.None)).Session;
         Assert.Equal(0u, (await session.ReadAsync(CancellationToken.None)).LocationId);
@@ -167,8 +135,8 @@ public sealed class OriginInteropTests
     [Fact]
     public async Task Mmst_redirect_and_not_found()
     {
-        await using OriginHandle handle = await StartAsync();
-        OriginServer origin = handle.Origin;
+        await using TestOrigin handle = await StartAsync();
+        TestOrigin origin = handle;
         MmsConnectResult result =
             await MmsConnector.ConnectAsync(Url(origin, "mmst", "moved"), Options(), null, CancellationToken.None);
         await using (result.Session)
@@ -186,11 +154,11 @@ public sealed class OriginInteropTests
     [Fact]
     public async Task Mmst_basic_authentication()
     {
-        await using OriginHandle handle = await StartAsync(root => new OriginOptions
+        await using TestOrigin handle = await StartAsync(root => new OriginOptions
         {
             Root = root, MmstPort = 0, HttpPort = -1, UdpPort = -1, BasicCredentials = "user:secret",
         });
-        OriginServer origin = handle.Origin;
+        TestOrigin origin = handle;
         var e = await Assert.ThrowsAsync<MmsClientException>(() =>
             MmsConnector.ConnectAsync(Url(origin, "mmst", "single.wmv"), Options(), null, CancellationToken.None));
         Assert.Equal(MmsClientErrorKind.AuthenticationRequired, e.Kind);
@@ -205,16 +173,16 @@ public sealed class OriginInteropTests
     [InlineData("mmsh")]
     public async Task Faults_end_in_clear_errors(string scheme)
     {
-        await using OriginHandle handle = await StartAsync(root => new OriginOptions
+        await using TestOrigin handle = await StartAsync(root => new OriginOptions
         {
             Root = root, MmstPort = 0, HttpPort = 0, UdpPort = -1,
             Live = new Dictionary<string, string> { ["live"] = Path.Combine(root, "single.wmv") },
         });
-        OriginServer origin = handle.Origin;
+        TestOrigin origin = handle;
         MmsClientOptions options = Options();
         options.ReadTimeout = TimeSpan.FromSeconds(1);
 
-        origin.Faults = new OriginFaults { StallAfter = TimeSpan.FromMilliseconds(300) };
+        origin.Server.Faults = new OriginFaults { StallAfter = TimeSpan.FromMilliseconds(300) };
         await using (IMmsSession stalled =
             (await MmsConnector.ConnectAsync(Url(origin, scheme, "live"), options, null, CancellationToken.None)).Session)
         {
@@ -225,7 +193,7 @@ public sealed class OriginInteropTests
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4));
         }
 
-        origin.Faults = new OriginFaults { DisconnectAfter = TimeSpan.FromMilliseconds(300) };
+        origin.Server.Faults = new OriginFaults { DisconnectAfter = TimeSpan.FromMilliseconds(300) };
         await using (IMmsSession dropped =
             (await MmsConnector.ConnectAsync(Url(origin, scheme, "live"), options, null, CancellationToken.None)).Session)
         {
@@ -233,7 +201,7 @@ public sealed class OriginInteropTests
             Assert.Equal(MmsClientErrorKind.ConnectionLost, e.Kind);
         }
 
-        origin.Faults = new OriginFaults { ResetDuringHandshake = true };
+        origin.Server.Faults = new OriginFaults { ResetDuringHandshake = true };
         var reset = await Assert.ThrowsAsync<MmsClientException>(() =>
             MmsConnector.ConnectAsync(Url(origin, scheme, "live"), options, null, CancellationToken.None));
         Assert.Equal(MmsClientErrorKind.ConnectionLost, reset.Kind);
@@ -243,12 +211,12 @@ public sealed class OriginInteropTests
     [Fact]
     public async Task Mms_rolls_over_to_MMSH_when_the_origin_refuses_MMST()
     {
-        await using OriginHandle handle = await StartAsync(root => new OriginOptions
+        await using TestOrigin handle = await StartAsync(root => new OriginOptions
         {
             Root = root, MmstPort = 0, HttpPort = 0, UdpPort = -1,
             Faults = new OriginFaults { Refuse = new HashSet<string>(["mmst"], StringComparer.OrdinalIgnoreCase) },
         });
-        OriginServer origin = handle.Origin;
+        TestOrigin origin = handle;
         MmsClientOptions options = Options();
         options.DefaultMmstPort = origin.MmstPort > 0 ? origin.MmstPort : FreePort();
         options.DefaultMmshPort = origin.HttpPort;
@@ -290,4 +258,3 @@ public sealed class OriginInteropTests
         }
     }
 }
-#endif

@@ -5,43 +5,31 @@ using MmsGateway.Testing;
 
 namespace MmsGateway.Tests.Cli;
 
-/// <summary>The origin in-process over a temporary root with generated <c>single.wmv</c> and <c>mbr.asf</c>, for CLI tests.</summary>
+/// <summary>
+/// The CLI tests' origin: a <see cref="TestOrigin"/> with MMSU on (a 2-s UDP burst) and the multi-bitrate live loop
+/// <c>mbrlive</c>, URLs as command-line strings, and the helpers that run the gateway's commands.
+/// </summary>
 internal sealed class CliOrigin : IAsyncDisposable
 {
-    private CliOrigin(OriginServer server, string root)
-    {
-        Server = server;
-        Root = root;
-    }
+    private readonly TestOrigin _origin;
 
-    public OriginServer Server { get; }
+    private CliOrigin(TestOrigin origin) => _origin = origin;
 
-    public string Root { get; }
+    public OriginServer Server => _origin.Server;
+
+    public string Root => _origin.Root;
 
     public static readonly string Gateway = Path.Combine(AppContext.BaseDirectory, "MmsGateway.dll");
 
-    public static async Task<CliOrigin> StartAsync(int seconds, Func<string, OriginOptions>? configure = null)
-    {
-        string root = Directory.CreateTempSubdirectory("mmsgw-cli-origin-").FullName;
-        File.Copy(await GeneratedMedia.SingleBitrateAsync(seconds), Path.Combine(root, "single.wmv"));
-        File.Copy(await GeneratedMedia.MultiBitrateAsync(seconds), Path.Combine(root, "mbr.asf"));
-        OriginOptions options = configure?.Invoke(root) ?? new OriginOptions
+    public static async Task<CliOrigin> StartAsync(int seconds, Func<string, OriginOptions>? configure = null) =>
+        new(await TestOrigin.StartAsync(seconds, configure ?? (root => TestOrigin.DefaultOptions(root) with
         {
-            Root = root,
-            MmstPort = 0,
-            HttpPort = 0,
             UdpPort = 0,
             UdpBurst = TimeSpan.FromSeconds(2),
             Live = new Dictionary<string, string> { ["mbrlive"] = Path.Combine(root, "mbr.asf") },
-        };
-        return new CliOrigin(await OriginServer.StartAsync(options), root);
-    }
+        })));
 
-    public string Url(string scheme, string path) => scheme switch
-    {
-        "mmsh" or "http" => $"{scheme}://127.0.0.1:{Server.HttpPort}/{path}",
-        _ => $"{scheme}://127.0.0.1:{Server.MmstPort}/{path}",
-    };
+    public string Url(string scheme, string path) => _origin.Url(scheme, path).OriginalString;
 
     public static Task<ToolResult> RunAsync(params string[] args) =>
         ToolRunner.RunAsync("dotnet", [Gateway, .. args], TimeSpan.FromMinutes(1));
@@ -59,15 +47,5 @@ internal sealed class CliOrigin : IAsyncDisposable
         return file.PacketCount;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _origin.DisposeAsync();
 }

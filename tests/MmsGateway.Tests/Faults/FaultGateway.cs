@@ -15,31 +15,23 @@ namespace MmsGateway.Tests.Faults;
 /// </summary>
 public sealed class FaultGateway : IAsyncDisposable
 {
-    private OriginOptions? _victimOptions;
+    private TestOrigin? _victim;
 
     public GatewayHarness Harness { get; private set; } = null!;
     public HttpClient Http => Harness.Http;
 
     /// <summary>The origin behind <c>victim</c> when the test uses one (null for other sources).</summary>
-    public OriginServer? VictimOrigin { get; private set; }
+    public OriginServer? VictimOrigin => _victim?.Server;
 
     /// <summary>A gateway whose <c>victim</c> stream plays <c>live</c> from a second origin of ours over <paramref name="scheme"/> (mmst or mmsh).</summary>
     public static async Task<FaultGateway> WithVictimOriginAsync(string scheme = "mmst", params string[] extraConfiguration)
     {
         var gateway = new FaultGateway();
-        var root = Directory.CreateTempSubdirectory("mmsgw-victim-").FullName;
-        var media = Path.Combine(root, "single.wmv");
-        File.Copy(await GeneratedMedia.SingleBitrateAsync(), media);
-        gateway._victimOptions = new OriginOptions
+        gateway._victim = await TestOrigin.StartAsync(10, root => TestOrigin.DefaultOptions(root) with
         {
-            Root = root,
-            MmstPort = GatewayHarness.FreeTcpPort(),
-            HttpPort = GatewayHarness.FreeTcpPort(),
-            UdpPort = -1,
-            Live = new Dictionary<string, string> { ["live"] = media },
-        };
-        gateway.VictimOrigin = await OriginServer.StartAsync(gateway._victimOptions);
-        var port = scheme == "mmsh" ? gateway.VictimOrigin.HttpPort : gateway.VictimOrigin.MmstPort;
+            Live = new Dictionary<string, string> { ["live"] = Path.Combine(root, "single.wmv") },
+        });
+        var port = scheme == "mmsh" ? gateway._victim.HttpPort : gateway._victim.MmstPort;
         gateway.Harness = await GatewayHarness.StartAsync(_ => [.. VictimConfiguration($"{scheme}://127.0.0.1:{port}/live"), .. extraConfiguration]);
         return gateway;
     }
@@ -63,12 +55,9 @@ public sealed class FaultGateway : IAsyncDisposable
     ];
 
     /// <summary>Starts the victim origin again on the same ports (after <see cref="StopVictimOriginAsync"/>).</summary>
-    public async Task RestartVictimOriginAsync() => VictimOrigin = await OriginServer.StartAsync(_victimOptions!);
+    public Task RestartVictimOriginAsync() => _victim!.RestartAsync();
 
-    public async Task StopVictimOriginAsync()
-    {
-        await VictimOrigin!.DisposeAsync();
-    }
+    public Task StopVictimOriginAsync() => _victim!.StopAsync();
 
     /// <summary>One stream's entry of <c>GET /streams</c>.</summary>
     public async Task<StreamState> StatusAsync(string name)
@@ -109,7 +98,7 @@ public sealed class FaultGateway : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Harness is not null) await Harness.DisposeAsync();
-        if (VictimOrigin is not null) await VictimOrigin.DisposeAsync();
+        if (_victim is not null) await _victim.DisposeAsync();
     }
 }
 

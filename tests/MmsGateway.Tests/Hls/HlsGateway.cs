@@ -24,7 +24,7 @@ public sealed class HlsGateway : IAsyncDisposable
         return path;
     });
 
-    private OriginServer? _extraOrigin;
+    private TestOrigin? _extraOrigin;
 
     public GatewayHarness Harness { get; private set; } = null!;
     public HttpClient Http => Harness.Http;
@@ -34,15 +34,11 @@ public sealed class HlsGateway : IAsyncDisposable
     public static async Task<HlsGateway> StartAsync(params string[] extraConfiguration)
     {
         var gateway = new HlsGateway();
-        var audio = await GeneratedMedia.AudioOnlyAsync();
         var h264 = await H264Media.Value;
-        gateway._extraOrigin = await OriginServer.StartAsync(new OriginOptions
+        gateway._extraOrigin = await TestOrigin.StartAsync(10, root => TestOrigin.DefaultOptions(root) with
         {
-            Root = Path.GetDirectoryName(audio)!,
-            MmstPort = 0,
             HttpPort = -1,
-            UdpPort = -1,
-            Live = new Dictionary<string, string> { ["audiolive"] = audio, ["h264live"] = h264 },
+            Live = new Dictionary<string, string> { ["audiolive"] = Path.Combine(root, "audio.wma"), ["h264live"] = h264 },
         });
         var port = gateway._extraOrigin.MmstPort;
         gateway.Harness = await GatewayHarness.StartAsync(_ =>

@@ -15,13 +15,14 @@ namespace MmsGateway.Tests.Streams;
 /// </summary>
 public sealed class GatewayHarness : IAsyncDisposable
 {
-    private OriginOptions _originOptions = null!;
+    private TestOrigin? _origin;
 
-    public OriginServer Origin { get; private set; } = null!;
+    public OriginServer Origin => _origin!.Server;
     public WebApplication Gateway { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
-    public string Root { get; } = Directory.CreateTempSubdirectory("mmsgw-gw-").FullName;
+    /// <summary>The origin's root: generated <c>single.wmv</c>, <c>mbr.asf</c>, <c>audio.wma</c>.</summary>
+    public string Root => _origin!.Root;
 
     public static Task<GatewayHarness> StartAsync(params string[] extraConfiguration) => StartAsync(_ => extraConfiguration);
 
@@ -33,21 +34,14 @@ public sealed class GatewayHarness : IAsyncDisposable
     public static async Task<GatewayHarness> StartAsync(IReadOnlyDictionary<string, string> extraLive, Func<OriginServer, string[]> extraConfiguration)
     {
         var harness = new GatewayHarness();
-        File.Copy(await GeneratedMedia.SingleBitrateAsync(), Path.Combine(harness.Root, "single.wmv"));
-        File.Copy(await GeneratedMedia.MultiBitrateAsync(), Path.Combine(harness.Root, "mbr.asf"));
-        harness._originOptions = new OriginOptions
+        harness._origin = await TestOrigin.StartAsync(10, root => TestOrigin.DefaultOptions(root) with
         {
-            Root = harness.Root,
-            MmstPort = FreeTcpPort(),
-            HttpPort = FreeTcpPort(),
-            UdpPort = -1,
             Live = new Dictionary<string, string>(extraLive)
             {
-                ["live"] = Path.Combine(harness.Root, "single.wmv"),
-                ["mbrlive"] = Path.Combine(harness.Root, "mbr.asf"),
+                ["live"] = Path.Combine(root, "single.wmv"),
+                ["mbrlive"] = Path.Combine(root, "mbr.asf"),
             },
-        };
-        harness.Origin = await OriginServer.StartAsync(harness._originOptions);
+        });
         var mmst = harness.Origin.MmstPort;
         string[] args =
         [
@@ -75,9 +69,10 @@ public sealed class GatewayHarness : IAsyncDisposable
 
     public Uri Url(string path) => new(BaseAddress, path);
 
-    public async Task StopOriginAsync() => await Origin.DisposeAsync();
+    public Task StopOriginAsync() => _origin!.StopAsync();
 
-    public async Task RestartOriginAsync() => Origin = await OriginServer.StartAsync(_originOptions);
+    /// <summary>Starts the origin again on the ports it had.</summary>
+    public Task RestartOriginAsync() => _origin!.RestartAsync();
 
     /// <summary>Reads a stream URL for a while and returns the bytes received (the response is not expected to end).</summary>
     public async Task<byte[]> ReadAsync(string path, TimeSpan duration)
@@ -127,6 +122,6 @@ public sealed class GatewayHarness : IAsyncDisposable
             await Gateway.StopAsync();
             await Gateway.DisposeAsync();
         }
-        if (Origin is not null) await Origin.DisposeAsync();
+        if (_origin is not null) await _origin.DisposeAsync();
     }
 }
