@@ -8,7 +8,7 @@ namespace MmsGateway.Mms.Rtsp;
 /// several per RTP packet, under either reading of the L length (docs/protocol/rtsp.md#s4.3); fragments joined by
 /// offset and closed by the marker bit (docs/protocol/rtsp.md#s4.4); every packet padded to the header's packet size
 /// the way <see cref="AsfPacketWriter.Repad"/> does (docs/protocol/rtsp.md#s4.5). Damage is counted, never thrown:
-/// sequence gaps, torn packets, oversize packets, bad offsets and lengths.
+/// sequence gaps, torn packets, oversize packets, bad offsets and lengths. A change of SSRC restarts the sequence check.
 /// Buffers are allocated once; pushing and draining allocate nothing. Not thread-safe: one session, one reader.
 /// </summary>
 public sealed class AsfRtpDepacketizer
@@ -27,6 +27,7 @@ public sealed class AsfRtpDepacketizer
     private bool _discarding;
     private ushort _expectedSequence;
     private bool _haveSequence;
+    private uint _ssrc;
     private int _reading;
 
     private long _rtpPackets, _packetsOut, _gaps, _lost, _late, _torn, _oversize, _badOffsets, _badLengths,
@@ -68,6 +69,17 @@ public sealed class AsfRtpDepacketizer
     public void Push(in RtpHeader header, ReadOnlySpan<byte> payload)
     {
         _rtpPackets++;
+        if (_haveSequence && header.Ssrc != _ssrc)
+        {
+            // A new source (the server restarted its carrier): its numbering owes nothing to the old one, and a
+            // packet the old source left open will never be finished.
+            _haveSequence = false;
+            if (_fragmentActive) _torn++;
+            _fragmentActive = false;
+            _discarding = false;
+        }
+
+        _ssrc = header.Ssrc;
         if (_haveSequence)
         {
             int delta = (ushort)(header.SequenceNumber - _expectedSequence);

@@ -266,6 +266,21 @@ public class AsfRtpRoundTripTests
     }
 
     [Fact]
+    public void A_new_ssrc_restarts_the_sequence_check_and_tears_an_open_packet()
+    {
+        var depacketizer = new AsfRtpDepacketizer(8);
+        byte[] packet = [0x82, 0, 0, 0, 0, 0, 0, 0];
+        depacketizer.Push(Rtp(100, false, Unit(AsfPayloadFlags.None, 0, packet[..4])));
+        byte[] other = Rtp(5, true, Unit(AsfPayloadFlags.Length, 12, packet));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(other.AsSpan(8), 0x99);
+        depacketizer.Push(other);
+        Assert.True(depacketizer.TryDequeue(out var rebuilt));
+        Assert.Equal(packet, rebuilt.ToArray());
+        var stats = depacketizer.Statistics;
+        Assert.Equal((1L, 0L, 0L), (stats.TornPackets, stats.SequenceGaps, stats.LateOrDuplicate));
+    }
+
+    [Fact]
     public void A_full_queue_drops_and_counts_instead_of_growing()
     {
         var depacketizer = new AsfRtpDepacketizer(8, queueCapacity: 2);
