@@ -141,8 +141,31 @@ public class SdpTests
         // exiftool_ASF.wmv carries 12 379 header bytes of metadata: more than ffmpeg reads from one SDP line (docs/protocol/rtsp.md#s0.3).
         byte[] file = File.ReadAllBytes(SharedMedia.Path("asf", "exiftool_ASF.wmv"));
         Assert.True(WmsSdpWriter.HeaderBlob(file).Length > WmsSdpWriter.FfmpegMaxHeaderBlobBytes);
-        var e = Assert.Throws<ArgumentException>(() => WmsSdpWriter.Write(new WmsSdpOptions { AsfHeader = file, ControlUrl = "rtsp://h/x/" }));
+        var e = Assert.Throws<ArgumentException>(() => WmsSdpWriter.Write(new WmsSdpOptions { AsfHeader = file, ControlUrl = "rtsp://h/x/", CompactLargeHeaders = false }));
         Assert.Contains("12249", e.Message, StringComparison.Ordinal);
+    }
+
+    [SharedMediaTheory]
+    [InlineData("exiftool_ASF.wmv")]
+    [InlineData("audioscan_wma-live.wma")]
+    [InlineData("wine_wmvcore_test.wmv")]
+    public void A_compacted_header_keeps_everything_a_player_decodes_with(string name)
+    {
+        byte[] file = File.ReadAllBytes(SharedMedia.Path("asf", name));
+        var original = AsfHeaderReader.Parse(file);
+        byte[] compact = WmsSdpWriter.CompactHeader(file);
+        var header = AsfHeaderReader.Parse(compact);
+        Assert.Equal(compact.Length, header.Raw.Length);
+        Assert.Equal(original.FileProperties, header.FileProperties);
+        Assert.Equal(original.Streams.Select(s => (s.StreamNumber, s.Type, s.TypeSpecificData.Length)), header.Streams.Select(s => (s.StreamNumber, s.Type, s.TypeSpecificData.Length)));
+        Assert.Equal(original.ExtendedStreams.Count, header.ExtendedStreams.Count);
+        Assert.Equal(original.Bitrates.Count, header.Bitrates.Count);
+        Assert.Empty(header.ExtendedContent);
+        Assert.Null(header.ContentDescription);
+
+        string text = WmsSdpWriter.Write(new WmsSdpOptions { AsfHeader = file, ControlUrl = "rtsp://h/x/" });
+        var sdp = SdpParser.Parse(Encoding.UTF8.GetBytes(text), RtspLimits.Default);
+        Assert.True(sdp.AsfHeader!.Value.Length <= WmsSdpWriter.FfmpegMaxHeaderBlobBytes);
     }
 
     [SharedMediaFact]
