@@ -25,6 +25,7 @@ public sealed class AsfRtpDepacketizer
     private int _fragmentLength;
     private bool _fragmentActive;
     private bool _discarding;
+    private bool _gapPending;
     private ushort _expectedSequence;
     private bool _haveSequence;
     private uint _ssrc;
@@ -99,6 +100,12 @@ public sealed class AsfRtpDepacketizer
                     _fragmentActive = false;
                     _discarding = true;
                 }
+                else if (!_discarding)
+                {
+                    // The lost packets may have begun a fragmented packet: its orphans would show it. (While the rest
+                    // of a torn packet is being dropped, a further gap is taken as part of that same packet.)
+                    _gapPending = true;
+                }
             }
         }
 
@@ -140,6 +147,7 @@ public sealed class AsfRtpDepacketizer
         _count = 0;
         _fragmentActive = false;
         _discarding = false;
+        _gapPending = false;
         _haveSequence = false;
     }
 
@@ -152,12 +160,25 @@ public sealed class AsfRtpDepacketizer
             if (_fragmentActive) _torn++;
             _fragmentActive = true;
             _discarding = false;
+            _gapPending = false;
             _fragmentLength = 0;
         }
         else if (!_fragmentActive)
         {
-            // The rest of a packet already counted as torn is dropped quietly; any other orphan is a bad offset.
-            if (!_discarding) _badOffsets++;
+            // The rest of a packet already counted as torn is dropped quietly; after a gap, an orphan is a packet
+            // whose start was lost (torn); any other orphan is a bad offset.
+            if (_gapPending)
+            {
+                _torn++;
+                _gapPending = false;
+                _discarding = true;
+            }
+            else if (!_discarding)
+            {
+                _badOffsets++;
+                _discarding = true;
+            }
+
             if (marker) _discarding = false;
             return;
         }
@@ -194,6 +215,7 @@ public sealed class AsfRtpDepacketizer
         }
 
         _discarding = false;
+        _gapPending = false;
         int preferred = _reading == ReadingExcludesHeader ? ReadingExcludesHeader : ReadingIncludesHeader;
         int other = preferred == ReadingIncludesHeader ? ReadingExcludesHeader : ReadingIncludesHeader;
         int reading = Tiles(payload, preferred) ? preferred : Tiles(payload, other) ? other : ReadingUnknown;

@@ -197,8 +197,8 @@ public static class RtspHeadParser
     {
         if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r') line = line.Slice(0, line.Length - 1);
 
-        // Latin-1 maps every byte to one char, so no byte sequence makes decoding throw.
-        return Encoding.Latin1.GetString(line);
+        // RTSP text is UTF-8 (RFC 2326 4); invalid bytes become U+FFFD, so no byte sequence makes decoding throw.
+        return Encoding.UTF8.GetString(line);
     }
 
     internal static bool IsToken(ReadOnlySpan<char> text)

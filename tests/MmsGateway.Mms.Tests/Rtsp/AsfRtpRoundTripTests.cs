@@ -151,6 +151,52 @@ public class AsfRtpRoundTripTests
         Assert.Equal(packets.Length, depacketizer.Statistics.PacketsOut);
     }
 
+    [SharedMediaTheory]
+    [InlineData("wine_wmvcore_test.wmv", 3)]
+    [InlineData("mm_elephant.asf", 5)]
+    [InlineData("audioscan_wmv92-with-audio.wmv", 7)]
+    public void Every_packet_of_a_lossy_udp_stream_is_either_rebuilt_exactly_or_counted_torn(string name, int lossEvery)
+    {
+        var (_, packetSize, packets) = RtspMedia.Load(name);
+        var packetizer = new AsfRtpPacketizer(9, 1000, maxRtpPayload: 500);
+        var depacketizer = new AsfRtpDepacketizer(packetSize);
+        var buffer = new byte[AsfRtpPacketizer.MaxOutputSize(packetSize, 500)];
+        var lengths = new int[64];
+        int sent = 0, dropped = 0, intact = 0;
+        var rebuilt = new List<byte[]>();
+        foreach (var packet in packets)
+        {
+            int count = packetizer.Packetize(packet, 0, false, buffer, lengths);
+            bool lost = false;
+            int at = 0;
+            for (int i = 0; i < count; i++)
+            {
+                // Deterministic loss of every lossEvery-th RTP packet, never the last one of the stream.
+                if (++sent % lossEvery == 0 && !(packet == packets[^1] && i == count - 1))
+                {
+                    lost = true;
+                    dropped++;
+                }
+                else
+                {
+                    depacketizer.Push(buffer.AsSpan(at, lengths[i]));
+                }
+
+                at += lengths[i];
+            }
+
+            if (!lost) intact++;
+            while (depacketizer.TryDequeue(out var p)) rebuilt.Add(p.ToArray());
+        }
+
+        var stats = depacketizer.Statistics;
+        Assert.True(dropped > 0);
+        Assert.Equal(intact, rebuilt.Count);
+        Assert.Equal(packets.Length, stats.PacketsOut + stats.TornPackets);
+        Assert.Equal(dropped, stats.LostRtpPackets);
+        Assert.All(rebuilt, p => Assert.Contains(packets, original => original.AsSpan().SequenceEqual(p)));
+    }
+
     [SharedMediaFact]
     public void A_gap_inside_a_fragmented_packet_tears_it_and_is_counted()
     {
