@@ -326,6 +326,42 @@ public class AsfRtpRoundTripTests
         Assert.Equal((1L, 0L, 0L), (stats.TornPackets, stats.SequenceGaps, stats.LateOrDuplicate));
     }
 
+    [SharedMediaFact]
+    public void Packetizing_and_rebuilding_allocate_nothing_per_packet()
+    {
+        var (_, packetSize, packets) = RtspMedia.Load("mm_elephant.asf");
+        var packetizer = new AsfRtpPacketizer(1, 0, maxRtpPayload: 400);
+        var depacketizer = new AsfRtpDepacketizer(packetSize);
+        var buffer = new byte[AsfRtpPacketizer.MaxOutputSize(packetSize, 400)];
+        var lengths = new int[8];
+        int wrongSize = 0;
+        long Run()
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            foreach (var packet in packets)
+            {
+                var (sendTime, key) = AsfRtpPacketizer.Describe(packet, packetSize);
+                int count = packetizer.Packetize(packet, sendTime, key, buffer, lengths);
+                int at = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    depacketizer.Push(buffer.AsSpan(at, lengths[i]));
+                    at += lengths[i];
+                }
+
+                while (depacketizer.TryDequeue(out var rebuilt)) wrongSize += rebuilt.Length == packetSize ? 0 : 1; // no Assert in the measured loop: it allocates
+                packetizer.PacketizeInterleaved(packet, sendTime, key, 0, buffer);
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Run(); // first calls JIT-compile
+        Assert.Equal(0, Run());
+        Assert.Equal(0, wrongSize);
+        Assert.Equal(packets.Length * 2, depacketizer.Statistics.PacketsOut);
+    }
+
     [Fact]
     public void A_full_queue_drops_and_counts_instead_of_growing()
     {
