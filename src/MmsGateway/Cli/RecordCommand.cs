@@ -26,7 +26,7 @@ internal static class RecordCommand
         var maxBitrate = new Option<long?>("--max-bitrate") { Description = "Take audio first, then the best video stream that fits (bits/s)." };
         var streams = new Option<string?>("--streams") { Description = "Stream numbers to keep, e.g. 1,4." };
         var timeout = new Option<double>("--timeout") { Description = "Deadline in seconds of every connect, handshake step and read.", DefaultValueFactory = _ => 10 };
-        var protocols = new Option<string?>("--protocols") { Description = "Rollover order for mms:// URLs, e.g. mmsu,mmst,mmsh (default mmst,mmsh)." };
+        var protocols = new Option<string?>("--protocols") { Description = "Rollover order for mms:// URLs, e.g. rtspu,rtspt,mmst,mmsh (default rtspt,mmst,mmsh)." };
         var command = new Command("record", "Save a stream as a playable, seekable .asf file.")
         {
             target, output, duration, maxBitrate, streams, timeout, protocols,
