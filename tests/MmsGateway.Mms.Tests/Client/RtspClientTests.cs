@@ -161,16 +161,18 @@ public sealed class RtspClientTests
         await using (server)
         {
             MmsConnectResult result = await MmsConnector.ConnectAsync(server.Url("rtsp", "/clip.wmv"), Options(), null, CancellationToken.None);
-            await using IMmsSession session = result.Session;
-            await session.ReadAsync(CancellationToken.None);
-            await session.SelectStreamsAsync([StreamSelection.On(audio), new StreamSelection(video, StreamSelection.KeyFramesOnly)], CancellationToken.None);
-            Assert.True(session.SelectedStreams.Contains(video));
-            await session.SelectStreamsAsync([StreamSelection.On(audio)], CancellationToken.None);
-            Assert.False(session.SelectedStreams.Contains(video));
-            for (int i = 1; i < media.Packets.Count; i++) await session.ReadAsync(CancellationToken.None); // the answers are read here
-        }
+            await using (IMmsSession session = result.Session)
+            {
+                await session.ReadAsync(CancellationToken.None);
+                await session.SelectStreamsAsync([StreamSelection.On(audio), new StreamSelection(video, StreamSelection.KeyFramesOnly)], CancellationToken.None);
+                Assert.True(session.SelectedStreams.Contains(video));
+                await session.SelectStreamsAsync([StreamSelection.On(audio)], CancellationToken.None);
+                Assert.False(session.SelectedStreams.Contains(video));
+                for (int i = 1; i < media.Packets.Count; i++) await session.ReadAsync(CancellationToken.None); // the answers are read here
+            }
 
-        await server.VerifyAsync();
+            await server.VerifyAsync();
+        }
         RtspSeen[] switches = [.. wms.Requests.Where(r => r.Method == RtspMethods.SetParameter)];
         Assert.True(2 == switches.Length, string.Join(", ", wms.Requests.Select(r => r.Method + " " + r.Head.Uri)));
         Assert.All(switches, s => Assert.Equal(WmsStreamSwitch.ContentType, s["Content-Type"]));

@@ -101,7 +101,19 @@ internal sealed class ScriptedWms(TestMedia media, WmsBehaviour behaviour)
         SessionId = "1",
     });
 
+    /// <summary>Runs the session; a client that closes (or a server that stops) simply ends it.</summary>
     public async Task RunAsync(ScriptedPeer peer)
+    {
+        try
+        {
+            await RunSessionAsync(peer);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task RunSessionAsync(ScriptedPeer peer)
     {
         UdpClient? udp = null;
         UdpClient? rtx = null;
