@@ -747,6 +747,13 @@ internal sealed partial class RtspSession : IMmsSession
             throw NotRtsp(connection, step, e);
         }
 
+        if (!head.Version.StartsWith("RTSP/", StringComparison.OrdinalIgnoreCase))
+        {
+            // An HTTP server on the port (the MMSH port of an mms:// URL with an explicit port): not RTSP, roll over.
+            throw new MmsClientException(MmsClientErrorKind.NotMmsServer, step, Url,
+                $"{connection.Endpoint} answers in {head.Version}, not RTSP{(head.IsRequest ? string.Empty : $" ({head.StatusCode} {head.ReasonPhrase})")}");
+        }
+
         byte[] bodyBytes = body.IsEmpty ? [] : body.ToArray();
         connection.Consume(reader.Consumed);
         if (head.IsRequest)
