@@ -27,6 +27,7 @@ internal sealed class RtpCarrier : IPacketSink
     private readonly Socket? _udp;
     private readonly byte[] _buffer;
     private readonly int[] _lengths;
+    private readonly byte[] _unpadded;
     private readonly byte[]? _history;
     private readonly int[]? _historyLengths;
     private readonly int[]? _historySequences;
@@ -38,6 +39,7 @@ internal sealed class RtpCarrier : IPacketSink
         Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? tcpWrite, byte channel, Socket? udp, IPEndPoint? target)
     {
         _tcpWrite = tcpWrite;
+        _unpadded = new byte[packetSize + 8];
         Channel = channel;
         _udp = udp;
         Target = target;
@@ -91,6 +93,9 @@ internal sealed class RtpCarrier : IPacketSink
     public async ValueTask SendPacketAsync(ReadOnlyMemory<byte> packet, uint locationId, CancellationToken cancellationToken)
     {
         var (sendTime, keyFrame) = AsfRtpPacketizer.Describe(packet.Span, _packetSize);
+        // Padding off, Packet Length explicit: the form every peer reads whole (AsfPacketUnpadder).
+        var unpadded = AsfPacketUnpadder.Unpad(packet.Span, _packetSize, _unpadded);
+        if (unpadded > 0) packet = _unpadded.AsMemory(0, unpadded);
         LastTimestamp = sendTime;
         LastLocationId = locationId;
         if (_udp is null)
