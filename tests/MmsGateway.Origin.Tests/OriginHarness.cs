@@ -26,6 +26,7 @@ public sealed class OriginHarness : IAsyncLifetime
             MmstPort = 0,
             HttpPort = 0,
             UdpPort = 0,
+            RtspPort = 0,
             Live = new Dictionary<string, string>
             {
                 ["live"] = Path.Combine(Root, "single.wmv"),
@@ -39,6 +40,8 @@ public sealed class OriginHarness : IAsyncLifetime
 
     public string Mmst(string path) => string.Create(CultureInfo.InvariantCulture, $"mmst://127.0.0.1:{Server.MmstPort}/{path}");
     public string Mmsh(string path) => string.Create(CultureInfo.InvariantCulture, $"mmsh://127.0.0.1:{Server.HttpPort}/{path}");
+
+    public string Rtsp(string path) => string.Create(CultureInfo.InvariantCulture, $"rtsp://127.0.0.1:{Server.RtspPort}/{path}");
 
     /// <summary>libmms (MediaInfo) tries MMSH then MMST on the port of an mms:// URL (docs/protocol/interop.md#s12).</summary>
     public string Mms(int port, string path) => string.Create(CultureInfo.InvariantCulture, $"mms://127.0.0.1:{port}/{path}");

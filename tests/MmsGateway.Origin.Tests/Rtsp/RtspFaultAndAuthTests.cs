@@ -1,0 +1,170 @@
+using System.Net.Sockets;
+using System.Text;
+using MmsGateway.Mms.Rtsp;
+using MmsGateway.Testing;
+
+namespace MmsGateway.Origin.Tests.Rtsp;
+
+/// <summary>
+/// The RTSP server with settings of its own, one origin per test (faults and credentials apply to a whole origin):
+/// Basic and Digest authentication (docs/protocol/rtsp.md#s8), <c>refuse=rtsp</c>, the handshake reset, the
+/// disconnect and stall faults, and the session timeout.
+/// </summary>
+public sealed class RtspFaultAndAuthTests
+{
+    private static async Task<T> WithOriginAsync<T>(Func<OriginOptions, OriginOptions> configure, Func<OriginHarness, Task<T>> test)
+    {
+        var origin = new OriginHarness { Configure = configure };
+        await origin.InitializeAsync();
+        try
+        {
+            return await test(origin);
+        }
+        finally
+        {
+            await origin.DisposeAsync();
+        }
+    }
+
+    private static Task WithOriginAsync(Func<OriginOptions, OriginOptions> configure, Func<OriginHarness, Task> test) =>
+        WithOriginAsync(configure, async o =>
+        {
+            await test(o);
+            return 0;
+        });
+
+    private static OriginOptions RtspOnly(OriginOptions o, string? credentials = null, OriginFaults? faults = null, TimeSpan? sessionTimeout = null) => new()
+    {
+        Root = o.Root,
+        MmstPort = faults?.Refuses("rtsp") == true ? 0 : -1,
+        HttpPort = -1,
+        UdpPort = -1,
+        RtspPort = 0,
+        Live = o.Live,
+        BasicCredentials = credentials,
+        Faults = faults ?? new OriginFaults(),
+        RtspSessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(60),
+    };
+
+    private static RtspHeaders Tcp(int channel) => new RtspHeaders().Add("Transport", $"RTP/AVP/TCP;unicast;interleaved={channel}-{channel + 1};mode=play");
+
+    [Fact]
+    public Task Ffmpeg_with_credentials_in_the_url_plays_through_digest() =>
+        WithOriginAsync(o => RtspOnly(o, "viewer:s3cret"), async origin =>
+        {
+            var url = origin.Rtsp("single.wmv").Replace("rtsp://", "rtsp://viewer:s3cret@", StringComparison.Ordinal);
+            var stderr = await RtspPeerTests.AssertFfmpegDecodesCleanlyAsync(url, "tcp");
+            Assert.InRange(RtspPeerTests.DecodedSeconds(stderr), 9.5, 10.5);
+            // ffmpeg prefers Digest when both are offered (docs/protocol/rtsp.md#s8.1): its debug log shows the requests.
+            var debug = await ToolRunner.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-v", "debug", "-rtsp_transport", "tcp", "-i", url, "-t", "1", "-f", "null", "-"], TimeSpan.FromSeconds(60));
+            Assert.Equal(0, debug.ExitCode);
+            Assert.Contains("Authorization: Digest", debug.StandardError, StringComparison.Ordinal);
+        });
+
+    [Fact]
+    public Task Ffmpeg_without_credentials_or_with_a_wrong_password_gets_401() =>
+        WithOriginAsync(o => RtspOnly(o, "viewer:s3cret"), async origin =>
+        {
+            foreach (var url in new[] { origin.Rtsp("single.wmv"), origin.Rtsp("single.wmv").Replace("rtsp://", "rtsp://viewer:wrong@", StringComparison.Ordinal) })
+            {
+                var result = await ToolRunner.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-rtsp_transport", "tcp", "-i", url, "-f", "null", "-"], TimeSpan.FromSeconds(30));
+                Assert.NotEqual(0, result.ExitCode);
+                Assert.Contains("401", result.StandardError, StringComparison.Ordinal);
+            }
+        });
+
+    [Fact]
+    public Task Basic_credentials_are_accepted_after_a_401_offering_digest_and_basic() =>
+        WithOriginAsync(o => RtspOnly(o, "viewer:s3cret"), async origin =>
+        {
+            await using var client = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
+            var url = origin.Rtsp("single.wmv");
+            Assert.Equal(200, (await client.RequestAsync(RtspMethods.Options, url)).Head.StatusCode);
+            var (challenge, _) = await client.RequestAsync(RtspMethods.Describe, url);
+            Assert.Equal(401, challenge.StatusCode);
+            var schemes = challenge.Headers.GetAll("WWW-Authenticate").Select(v => v.Split(' ')[0]).ToList();
+            Assert.Contains("Digest", schemes);
+            Assert.Contains("Basic", schemes);
+            var (wrong, _) = await client.RequestAsync(RtspMethods.Describe, url,
+                new RtspHeaders().Add("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("viewer:nope"))));
+            Assert.Equal(401, wrong.StatusCode);
+            var (accepted, body) = await client.RequestAsync(RtspMethods.Describe, url,
+                new RtspHeaders().Add("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("viewer:s3cret"))));
+            Assert.Equal(200, accepted.StatusCode);
+            Assert.NotEmpty(body);
+        });
+
+    [Fact]
+    public Task Refuse_rtsp_leaves_the_rtsp_port_closed() =>
+        WithOriginAsync(o => RtspOnly(o, faults: new OriginFaults { Refuse = new HashSet<string>(["rtsp"], StringComparer.OrdinalIgnoreCase) }), async origin =>
+        {
+            Assert.Equal(-1, origin.Server.RtspPort);
+            Assert.True(origin.Server.MmstPort > 0);
+            var result = await ToolRunner.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-rtsp_transport", "tcp", "-i", $"rtsp://127.0.0.1:{origin.Server.MmstPort}/single.wmv", "-f", "null", "-"], TimeSpan.FromSeconds(30));
+            Assert.NotEqual(0, result.ExitCode);
+        });
+
+    [Fact]
+    public Task Reset_during_handshake_resets_the_connection_at_the_first_request() =>
+        WithOriginAsync(o => RtspOnly(o, faults: new OriginFaults { ResetDuringHandshake = true }), async origin =>
+        {
+            await using var client = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
+            var failure = await Record.ExceptionAsync(() => client.RequestAsync(RtspMethods.Options, origin.Rtsp("single.wmv")));
+            Assert.True(failure is IOException or SocketException, failure?.ToString() ?? "answered");
+        });
+
+    [Fact]
+    public Task Disconnect_after_closes_the_connection_while_streaming() =>
+        WithOriginAsync(o => RtspOnly(o, faults: new OriginFaults { DisconnectAfter = TimeSpan.FromSeconds(1.5) }), async origin =>
+        {
+            await using var client = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
+            var url = origin.Rtsp("live");
+            await client.DescribeAsync(url);
+            await client.RequestAsync(RtspMethods.Setup, url + "/stream=1", Tcp(0));
+            var started = DateTime.UtcNow;
+            Assert.Equal(200, (await client.RequestAsync(RtspMethods.Play, url + "/")).Head.StatusCode);
+            Assert.True(await client.ClosedWithinAsync(TimeSpan.FromSeconds(10)));
+            Assert.InRange((DateTime.UtcNow - started).TotalSeconds, 1.0, 8.0);
+            Assert.NotEmpty(client.Frames);
+            Assert.Empty(client.ServerRequests); // cut off, not ended
+        });
+
+    [Fact]
+    public Task Stall_after_stops_the_data_but_keeps_the_connection_open() =>
+        WithOriginAsync(o => RtspOnly(o, faults: new OriginFaults { StallAfter = TimeSpan.FromSeconds(1) }), async origin =>
+        {
+            await using var client = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
+            var url = origin.Rtsp("live");
+            await client.DescribeAsync(url);
+            await client.RequestAsync(RtspMethods.Setup, url + "/stream=1", Tcp(0));
+            Assert.Equal(200, (await client.RequestAsync(RtspMethods.Play, url + "/")).Head.StatusCode);
+            await client.ReadUntilAsync(() => false, TimeSpan.FromSeconds(2.5));
+            var stalled = client.Frames.Count;
+            Assert.True(stalled > 0);
+            await client.ReadUntilAsync(() => false, TimeSpan.FromSeconds(2));
+            Assert.Equal(stalled, client.Frames.Count);
+            // Still answering: the connection is open, only the data stopped.
+            Assert.Equal(200, (await client.RequestAsync(RtspMethods.GetParameter, url + "/")).Head.StatusCode);
+        });
+
+    [Fact]
+    public Task A_session_without_keep_alives_times_out_and_one_with_them_does_not() =>
+        WithOriginAsync(o => RtspOnly(o, sessionTimeout: TimeSpan.FromSeconds(1)), async origin =>
+        {
+            var url = origin.Rtsp("single.wmv");
+            await using var quiet = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
+            await quiet.DescribeAsync(url);
+            var (setup, _) = await quiet.RequestAsync(RtspMethods.Setup, url + "/stream=1", Tcp(0));
+            Assert.Equal(1, setup.Session!.Value.TimeoutSeconds);
+
+            await using var alive = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
+            await alive.DescribeAsync(url);
+            await alive.RequestAsync(RtspMethods.Setup, url + "/stream=1", Tcp(0));
+            for (var i = 0; i < 8; i++)
+            {
+                await Task.Delay(500);
+                Assert.Equal(200, (await alive.RequestAsync(RtspMethods.GetParameter, url + "/")).Head.StatusCode);
+            }
+            Assert.True(await quiet.ClosedWithinAsync(TimeSpan.FromSeconds(3)));
+        });
+}
