@@ -391,6 +391,100 @@ public sealed class RtspClientTests
         }
     }
 
+    [SharedMediaFact]
+    public async Task Keep_alive_GET_PARAMETER_goes_out_at_half_the_session_timeout_while_nobody_reads()
+    {
+        var media = TestMedia.Wine();
+        (ScriptedServer server, ScriptedWms wms) = await StartAsync(media, new WmsBehaviour { HoldAfterData = true, SessionTimeout = 2 });
+        await using (server)
+        {
+            MmsConnectResult result = await MmsConnector.ConnectAsync(server.Url("rtsp", "/clip.wmv"), Options(), null, CancellationToken.None);
+            await using IMmsSession session = result.Session;
+            await session.ReadAsync(CancellationToken.None);
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!wms.Requests.Any(r => r.Method == RtspMethods.GetParameter) && waited.Elapsed < TimeSpan.FromSeconds(4))
+            {
+                await Task.Delay(50);
+            }
+
+            RtspSeen keepAlive = Assert.Single(wms.Requests.Where(r => r.Method == RtspMethods.GetParameter).Take(1));
+            Assert.InRange(waited.Elapsed, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2));
+            Assert.Equal(ScriptedWms.SessionId, keepAlive["Session"]);
+            Assert.Empty(keepAlive.Body);
+
+            // Its answer is read with the packets, and reading goes on.
+            for (int i = 1; i < media.Packets.Count; i++)
+            {
+                Assert.Equal(MmsReadResultKind.Packet, (await session.ReadAsync(CancellationToken.None)).Kind);
+            }
+        }
+    }
+
+    [SharedMediaFact]
+    public async Task Server_requests_are_answered_OPTIONS_200_others_501_and_RTCP_BYE_ends_the_stream()
+    {
+        var media = TestMedia.Wine();
+        async Task After(ScriptedPeer peer, byte channel)
+        {
+            await peer.SendAsync(ScriptedWms.Request(RtspMethods.Options, "*", new RtspHeaders().Add("CSeq", "7")));
+            await peer.SendAsync(ScriptedWms.Request("REDIRECT", "rtsp://127.0.0.1/clip.wmv", new RtspHeaders().Add("CSeq", "8")));
+            byte[] bye = [0x81, 0xCB, 0x00, 0x01, 0x1A, 0x2B, 0x3C, 0x4D];
+            await peer.SendAsync([0x24, (byte)(channel + 1), 0, (byte)bye.Length, .. bye]);
+        }
+
+        (ScriptedServer server, ScriptedWms wms) = await StartAsync(media, new WmsBehaviour { AfterData = After });
+        await using (server)
+        {
+            MmsConnectResult result = await MmsConnector.ConnectAsync(server.Url("rtsp", "/clip.wmv"), Options(), null, CancellationToken.None);
+            await using (IMmsSession session = result.Session)
+            {
+                Assert.Equal(media.Packets.Count, (await ReadAllAsync(session)).Count);
+            }
+
+            await server.VerifyAsync();
+        }
+
+        RtspSeen[] answers = [.. wms.Requests.Where(r => r.Head.Kind == RtspMessageKind.Response)];
+        Assert.Equal(200, answers.Single(a => a.Head.CSeq == 7).Head.StatusCode);
+        Assert.Equal(501, answers.Single(a => a.Head.CSeq == 8).Head.StatusCode);
+    }
+
+    [SharedMediaFact]
+    public async Task ANNOUNCE_with_a_new_header_is_a_header_change_and_its_packets_follow()
+    {
+        var media = TestMedia.Wine();
+        byte[] next = media.HeaderPaddedTo(media.Header.Length + 100);
+        string url = "rtsp://127.0.0.1/clip.wmv";
+        string sdp = WmsSdpWriter.Write(new WmsSdpOptions { AsfHeader = next, ControlUrl = url, SessionId = "2" });
+        async Task After(ScriptedPeer peer, byte channel)
+        {
+            await peer.SendAsync(ScriptedWms.Request(RtspMethods.Announce, url, new RtspHeaders()
+                .Add("CSeq", "9").Add("Content-Type", "application/sdp").Add("Session", ScriptedWms.SessionId), sdp));
+            await peer.SendAsync(ScriptedWms.Interleaved(media.Packets.Take(3).ToArray(), media.PacketSize, channel, 9000));
+            await peer.SendAsync(ScriptedWms.Request(RtspMethods.SetParameter, url, new RtspHeaders()
+                .Add("CSeq", "10").Add("Content-Type", WmsEndOfStream.ContentType).Add("Session", ScriptedWms.SessionId),
+                $"Session: {ScriptedWms.SessionId}\r\nEOF: true\r\n"));
+        }
+
+        (ScriptedServer server, _) = await StartAsync(media, new WmsBehaviour { AfterData = After });
+        await using (server)
+        {
+            MmsConnectResult result = await MmsConnector.ConnectAsync(server.Url("rtsp", "/clip.wmv"), Options(), null, CancellationToken.None);
+            await using IMmsSession session = result.Session;
+            var kinds = new List<MmsReadResultKind>();
+            while (true)
+            {
+                MmsReadResult read = await session.ReadAsync(CancellationToken.None);
+                kinds.Add(read.Kind);
+                if (read.Kind == MmsReadResultKind.EndOfStream) break;
+            }
+
+            Assert.Equal(media.Packets.Count + 3 + 2, kinds.Count);
+            Assert.Equal(MmsReadResultKind.HeaderChanged, kinds[media.Packets.Count]);
+            Assert.Equal(AsfHeaderReader.Parse(next).Raw.ToArray(), session.Header.Raw.ToArray());
+        }
+    }
+
     [Fact]
     public void Urls_map_to_the_RTSP_protocols_and_port_554()
     {

@@ -54,6 +54,12 @@ internal sealed record WmsBehaviour
 
     /// <summary>Keep the session open after the packets instead of ending it (for seek and switch tests).</summary>
     public bool HoldAfterData { get; init; }
+
+    /// <summary>Runs after the packets instead of the end-of-stream request (gets the RTP channel of the carrier).</summary>
+    public Func<ScriptedPeer, byte, Task>? AfterData { get; init; }
+
+    /// <summary>The <c>timeout=</c> of the Session header.</summary>
+    public int SessionTimeout { get; init; } = 60;
 }
 
 /// <summary>
@@ -209,7 +215,7 @@ internal sealed class ScriptedWms(TestMedia media, WmsBehaviour behaviour)
                         }
 
                         await peer.SendAsync(Response(200, cseq, new RtspHeaders()
-                            .Add("Session", SessionId + ";timeout=60")
+                            .Add("Session", SessionId + ";timeout=" + behaviour.SessionTimeout.ToString(CultureInfo.InvariantCulture))
                             .Add("Transport", answer.Format())));
                         break;
                     case RtspMethods.Play:
@@ -225,6 +231,12 @@ internal sealed class ScriptedWms(TestMedia media, WmsBehaviour behaviour)
                         else
                         {
                             await peer.SendAsync(Interleaved(rtpChannel, first));
+                        }
+
+                        if (behaviour.AfterData is { } after)
+                        {
+                            await after(peer, rtpChannel);
+                            break;
                         }
 
                         if (behaviour.HoldAfterData) break;
@@ -274,6 +286,30 @@ internal sealed class ScriptedWms(TestMedia media, WmsBehaviour behaviour)
     }
 
     private int Limit => behaviour.PacketLimit ?? media.Packets.Count;
+
+    /// <summary>Every packet of <paramref name="packets"/> as interleaved RTP on <paramref name="channel"/>.</summary>
+    public static byte[] Interleaved(IReadOnlyList<byte[]> packets, int packetSize, byte channel, ushort firstSequence)
+    {
+        var packetizer = new AsfRtpPacketizer(0x1A2B3C4D, firstSequence);
+        var all = new List<byte>();
+        byte[] buffer = new byte[AsfRtpPacketizer.MaxOutputSize(packetSize, AsfRtpPacketizer.MaxTcpRtpPayload) + 64];
+        foreach (byte[] packet in packets)
+        {
+            (uint sendTime, bool key) = AsfRtpPacketizer.Describe(packet, packetSize);
+            int n = packetizer.PacketizeInterleaved(packet, sendTime, key, channel, buffer);
+            all.AddRange(buffer.AsSpan(0, n));
+        }
+
+        return [.. all];
+    }
+
+    /// <summary>A server request head (+ body) as bytes.</summary>
+    public static byte[] Request(string method, string url, RtspHeaders headers, string? body = null)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        RtspHeadWriter.WriteRequest(buffer, method, url, headers, body is null ? default : Encoding.UTF8.GetBytes(body));
+        return buffer.WrittenSpan.ToArray();
+    }
 
     private byte[] Interleaved(byte channel, int first)
     {
