@@ -36,4 +36,8 @@ internal sealed partial class RtspSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RTSPU {Url}: no rtx stream ({Detail}); lost packets are not asked for again")]
     private static partial void LogNoRtx(ILogger logger, Uri url, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Protocol} {Url}: closed after {Packets} ASF packets: {Gaps} sequence gaps, {LostRtp} RTP packets lost, {Torn} torn ASF packets, {Skipped} frames skipped, {Foreign} datagrams from other addresses, {Nacks} NACKs, {Recovered} recovered")]
+    private static partial void LogSummary(ILogger logger, Uri url, MmsProtocol protocol, long packets, long gaps, long lostRtp,
+        long torn, long skipped, long foreign, long nacks, long recovered);
 }

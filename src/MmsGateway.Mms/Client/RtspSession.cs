@@ -306,6 +306,14 @@ internal sealed partial class RtspSession : IMmsSession
         }
 
         _udp?.Abort();
+        if (_depacketizer is not null)
+        {
+            RtspLosses losses = Losses;
+            LogSummary(_logger, Url, Protocol, losses.Depacketizer.PacketsOut, losses.Depacketizer.SequenceGaps,
+                losses.Depacketizer.LostRtpPackets, losses.Depacketizer.TornPackets, losses.UnknownChannelFrames + losses.MalformedRtp,
+                losses.ForeignDatagrams, losses.NacksSent, losses.Recovered);
+        }
+
         bool locked = await _gate.WaitForReaderAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         try
         {
