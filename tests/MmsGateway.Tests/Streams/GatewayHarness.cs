@@ -41,6 +41,7 @@ public sealed class GatewayHarness : IAsyncDisposable
             MmstPort = FreeTcpPort(),
             HttpPort = FreeTcpPort(),
             UdpPort = -1,
+            RtspPort = FreeTcpPort(),
             Live = new Dictionary<string, string>(extraLive)
             {
                 ["live"] = Path.Combine(harness.Root, "single.wmv"),
