@@ -317,6 +317,8 @@ internal sealed partial class RtspSession : IMmsSession
         bool locked = await _gate.WaitForReaderAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         try
         {
+            // The connection receive an RTSPU reader keeps across reads ends with the abort: observe it.
+            if (_controlReceive is Task pending) await pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
             if (_udp is not null) await _udp.DisposeAsync().ConfigureAwait(false);
         }
@@ -1120,7 +1122,7 @@ internal sealed partial class RtspSession : IMmsSession
             _ => MmsClientErrorKind.ServerError,
         };
         throw new MmsClientException(kind, step, Url,
-            $"{response.Method}RTSP {status}{(string.IsNullOrEmpty(response.ReasonPhrase) ? string.Empty : " " + response.ReasonPhrase)}")
+            $"RTSP {status}{(string.IsNullOrEmpty(response.ReasonPhrase) ? string.Empty : " " + response.ReasonPhrase)}")
         {
             RtspStatusCode = status,
 
