@@ -70,6 +70,7 @@ internal sealed partial class RtspServerSession
     private bool _playing;
     private bool _paused;
     private bool _ended;
+    private CancellationToken _sessionToken;
 
     public RtspServerSession(RtspServer server, Socket socket)
     {
@@ -92,6 +93,7 @@ internal sealed partial class RtspServerSession
     public async Task RunAsync(CancellationToken serverStopping)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(serverStopping, _connection.Token);
+        _sessionToken = cts.Token;
         var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
         _lastHeard = _context.Time.GetTimestamp();
         var timeout = TimeoutAsync(cts);
@@ -783,7 +785,9 @@ internal sealed partial class RtspServerSession
             _out.ResetWrittenCount();
             format(_out);
             _writes.Begin();
-            await _stream.WriteAsync(_out.WrittenMemory, ct).ConfigureAwait(false);
+            // Once begun, a write finishes (or the session ends): a write cancelled half-way, by a PAUSE stopping
+            // the play loop, would leave a torn frame that desynchronises the client (docs/protocol/rtsp.md#s9.3).
+            await _stream.WriteAsync(_out.WrittenMemory, _sessionToken).ConfigureAwait(false);
             _writes.End();
         }
         finally
@@ -799,7 +803,7 @@ internal sealed partial class RtspServerSession
         try
         {
             _writes.Begin();
-            await _stream.WriteAsync(bytes, ct).ConfigureAwait(false);
+            await _stream.WriteAsync(bytes, _sessionToken).ConfigureAwait(false);
             _writes.End();
         }
         finally

@@ -55,8 +55,8 @@ public sealed class RtspFaultAndAuthTests
             var url = origin.Rtsp("single.wmv").Replace("rtsp://", "rtsp://viewer:s3cret@", StringComparison.Ordinal);
             var stderr = await RtspPeerTests.AssertFfmpegDecodesCleanlyAsync(url, "tcp");
             Assert.InRange(RtspPeerTests.DecodedSeconds(stderr), 9.5, 10.5);
-            // ffmpeg prefers Digest when both are offered (docs/protocol/rtsp.md#s8.1): its debug log shows the requests.
-            var debug = await ToolRunner.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-v", "debug", "-rtsp_transport", "tcp", "-i", url, "-t", "1", "-f", "null", "-"], TimeSpan.FromSeconds(60));
+            // ffmpeg prefers Digest when both are offered (docs/protocol/rtsp.md#s8.1): its trace log shows the requests.
+            var debug = await ToolRunner.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-v", "trace", "-rtsp_transport", "tcp", "-i", url, "-t", "1", "-f", "null", "-"], TimeSpan.FromSeconds(60));
             Assert.Equal(0, debug.ExitCode);
             Assert.Contains("Authorization: Digest", debug.StandardError, StringComparison.Ordinal);
         });
