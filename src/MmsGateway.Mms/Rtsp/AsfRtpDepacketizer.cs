@@ -8,7 +8,7 @@ namespace MmsGateway.Mms.Rtsp;
 /// several per RTP packet, under either reading of the L length (docs/protocol/rtsp.md#s4.3); fragments joined by
 /// offset and closed by the marker bit (docs/protocol/rtsp.md#s4.4); every packet padded to the header's packet size
 /// the way <see cref="AsfPacketWriter.Repad"/> does (docs/protocol/rtsp.md#s4.5). Damage is counted, never thrown:
-/// sequence gaps, torn packets, oversize packets, bad offsets and lengths.
+/// sequence gaps, torn packets, oversize packets, bad offsets and lengths. A change of SSRC restarts the sequence check.
 /// Buffers are allocated once; pushing and draining allocate nothing. Not thread-safe: one session, one reader.
 /// </summary>
 public sealed class AsfRtpDepacketizer
@@ -25,8 +25,10 @@ public sealed class AsfRtpDepacketizer
     private int _fragmentLength;
     private bool _fragmentActive;
     private bool _discarding;
+    private bool _gapPending;
     private ushort _expectedSequence;
     private bool _haveSequence;
+    private uint _ssrc;
     private int _reading;
 
     private long _rtpPackets, _packetsOut, _gaps, _lost, _late, _torn, _oversize, _badOffsets, _badLengths,
@@ -68,6 +70,17 @@ public sealed class AsfRtpDepacketizer
     public void Push(in RtpHeader header, ReadOnlySpan<byte> payload)
     {
         _rtpPackets++;
+        if (_haveSequence && header.Ssrc != _ssrc)
+        {
+            // A new source (the server restarted its carrier): its numbering owes nothing to the old one, and a
+            // packet the old source left open will never be finished.
+            _haveSequence = false;
+            if (_fragmentActive) _torn++;
+            _fragmentActive = false;
+            _discarding = false;
+        }
+
+        _ssrc = header.Ssrc;
         if (_haveSequence)
         {
             int delta = (ushort)(header.SequenceNumber - _expectedSequence);
@@ -86,6 +99,12 @@ public sealed class AsfRtpDepacketizer
                     _torn++;
                     _fragmentActive = false;
                     _discarding = true;
+                }
+                else if (!_discarding)
+                {
+                    // The lost packets may have begun a fragmented packet: its orphans would show it. (While the rest
+                    // of a torn packet is being dropped, a further gap is taken as part of that same packet.)
+                    _gapPending = true;
                 }
             }
         }
@@ -128,6 +147,7 @@ public sealed class AsfRtpDepacketizer
         _count = 0;
         _fragmentActive = false;
         _discarding = false;
+        _gapPending = false;
         _haveSequence = false;
     }
 
@@ -140,12 +160,25 @@ public sealed class AsfRtpDepacketizer
             if (_fragmentActive) _torn++;
             _fragmentActive = true;
             _discarding = false;
+            _gapPending = false;
             _fragmentLength = 0;
         }
         else if (!_fragmentActive)
         {
-            // The rest of a packet already counted as torn is dropped quietly; any other orphan is a bad offset.
-            if (!_discarding) _badOffsets++;
+            // The rest of a packet already counted as torn is dropped quietly; after a gap, an orphan is a packet
+            // whose start was lost (torn); any other orphan is a bad offset.
+            if (_gapPending)
+            {
+                _torn++;
+                _gapPending = false;
+                _discarding = true;
+            }
+            else if (!_discarding)
+            {
+                _badOffsets++;
+                _discarding = true;
+            }
+
             if (marker) _discarding = false;
             return;
         }
@@ -182,6 +215,7 @@ public sealed class AsfRtpDepacketizer
         }
 
         _discarding = false;
+        _gapPending = false;
         int preferred = _reading == ReadingExcludesHeader ? ReadingExcludesHeader : ReadingIncludesHeader;
         int other = preferred == ReadingIncludesHeader ? ReadingExcludesHeader : ReadingIncludesHeader;
         int reading = Tiles(payload, preferred) ? preferred : Tiles(payload, other) ? other : ReadingUnknown;

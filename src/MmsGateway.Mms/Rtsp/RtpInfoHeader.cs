@@ -13,12 +13,17 @@ public static class RtpInfoHeader
     public static IReadOnlyList<RtpInfoEntry> Parse(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        // Cut before every ",url=" only: a piece is sliced once, so commas inside URLs cost nothing extra.
         var pieces = new List<string>();
-        foreach (string piece in value.Split(','))
+        int start = 0;
+        for (int comma = value.IndexOf(',', StringComparison.Ordinal); comma >= 0; comma = value.IndexOf(',', comma + 1))
         {
-            if (piece.TrimStart().StartsWith("url=", StringComparison.OrdinalIgnoreCase) || pieces.Count == 0) pieces.Add(piece);
-            else pieces[^1] += "," + piece;
+            if (!value.AsSpan(comma + 1).TrimStart().StartsWith("url=", StringComparison.OrdinalIgnoreCase)) continue;
+            pieces.Add(value[start..comma]);
+            start = comma + 1;
         }
+
+        pieces.Add(value[start..]);
 
         var entries = new List<RtpInfoEntry>(pieces.Count);
         foreach (string piece in pieces)

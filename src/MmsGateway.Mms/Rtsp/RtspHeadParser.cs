@@ -25,6 +25,8 @@ public static class RtspHeadParser
         long start = reader.Consumed;
         string? startLine = null;
         var fields = new List<KeyValuePair<string, string>>();
+        StringBuilder? folded = null;
+        int lines = 0;
         while (true)
         {
             if (!reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
@@ -57,23 +59,26 @@ public static class RtspHeadParser
                 continue;
             }
 
+            if (++lines > limits.MaxHeaderCount)
+            {
+                throw new MmsProtocolException($"RTSP head has more than {limits.MaxHeaderCount} header lines.", reader.Consumed);
+            }
+
             if (text[0] is ' ' or '\t')
             {
-                // Obsolete line folding (RFC 2616 2.2): join with one space.
+                // Obsolete line folding (RFC 2616 2.2): joined with one space, in a builder so that many folded
+                // lines cost their length, not its square.
                 if (fields.Count == 0)
                 {
                     throw new MmsProtocolException("RTSP head continues a header line before any header.", reader.Consumed);
                 }
 
-                var last = fields[^1];
-                fields[^1] = new(last.Key, (last.Value + " " + text.Trim(' ', '\t')).Trim());
+                folded ??= new StringBuilder(fields[^1].Value);
+                folded.Append(' ').Append(text.AsSpan().Trim(" \t"));
                 continue;
             }
 
-            if (fields.Count == limits.MaxHeaderCount)
-            {
-                throw new MmsProtocolException($"RTSP head has more than {limits.MaxHeaderCount} header lines.", reader.Consumed);
-            }
+            Unfold(fields, ref folded);
 
             int colon = text.IndexOf(':', StringComparison.Ordinal);
             if (colon <= 0 || !IsToken(text.AsSpan(0, colon)))
@@ -85,8 +90,16 @@ public static class RtspHeadParser
             fields.Add(new(text[..colon], text[(colon + 1)..].Trim(' ', '\t')));
         }
 
+        Unfold(fields, ref folded);
         head = Build(startLine, new RtspHeaders(fields), limits, start);
         return true;
+    }
+
+    private static void Unfold(List<KeyValuePair<string, string>> fields, ref StringBuilder? folded)
+    {
+        if (folded is null) return;
+        fields[^1] = new(fields[^1].Key, folded.ToString().Trim());
+        folded = null;
     }
 
     /// <summary>
@@ -184,8 +197,8 @@ public static class RtspHeadParser
     {
         if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r') line = line.Slice(0, line.Length - 1);
 
-        // Latin-1 maps every byte to one char, so no byte sequence makes decoding throw.
-        return Encoding.Latin1.GetString(line);
+        // RTSP text is UTF-8 (RFC 2326 4); invalid bytes become U+FFFD, so no byte sequence makes decoding throw.
+        return Encoding.UTF8.GetString(line);
     }
 
     internal static bool IsToken(ReadOnlySpan<char> text)

@@ -18,7 +18,7 @@ public static class SdpParser
     {
         ArgumentNullException.ThrowIfNull(limits);
         if (sdp.Length > limits.MaxSdpBytes) throw new MmsProtocolException($"SDP of {sdp.Length} bytes exceeds the limit of {limits.MaxSdpBytes}.");
-        string text = Encoding.Latin1.GetString(sdp);
+        string text = Encoding.UTF8.GetString(sdp); // UTF-8 unless a=charset says otherwise (RFC 4566 6); invalid bytes become U+FFFD
 
         var sessionAttributes = new List<SdpAttribute>();
         var media = new List<SdpMedia>();

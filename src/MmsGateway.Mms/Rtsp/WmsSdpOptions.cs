@@ -23,4 +23,7 @@ public sealed record WmsSdpOptions
 
     /// <summary>Largest header blob accepted (docs/protocol/rtsp.md#s0.3); larger throws.</summary>
     public int MaxHeaderBlobBytes { get; init; } = WmsSdpWriter.FfmpegMaxHeaderBlobBytes;
+
+    /// <summary>When the blob is too large, first drop what players do not need (<see cref="WmsSdpWriter.CompactHeader"/>); only then throw.</summary>
+    public bool CompactLargeHeaders { get; init; } = true;
 }

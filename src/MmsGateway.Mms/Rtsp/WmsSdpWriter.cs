@@ -61,12 +61,71 @@ public static class WmsSdpWriter
         return blob;
     }
 
+    /// <summary>Top-level header objects a player does not need to decode the streams (descriptions, branding, scripts, markers, padding).</summary>
+    private static readonly Guid[] Droppable =
+    [
+        AsfGuids.ContentDescription, AsfGuids.ExtendedContentDescription, AsfGuids.ContentBranding, AsfGuids.ScriptCommand,
+        AsfGuids.Marker, AsfGuids.Padding,
+    ];
+
+    /// <summary>Header Extension children a player does not need (metadata, which carries cover art, and padding).</summary>
+    private static readonly Guid[] DroppableExtensions = [AsfGuids.Metadata, AsfGuids.MetadataLibrary, AsfGuids.Padding];
+
+    /// <summary>
+    /// The Header Object without the objects a player does not need to decode the streams: content and extended content
+    /// descriptions, branding, script commands, markers, metadata and padding, with the Header Object's size and count
+    /// and the Header Extension's sizes fixed. For headers too large for one SDP line (docs/protocol/rtsp.md#s0.3).
+    /// </summary>
+    public static byte[] CompactHeader(ReadOnlySpan<byte> asfHeader)
+    {
+        AsfHeader header = ParseHeader(asfHeader);
+        ReadOnlySpan<byte> raw = header.Raw.Span;
+        var output = new List<byte>(raw.Length);
+        output.AddRange(raw[..AsfHeaderReader.HeaderObjectFixedSize]);
+        uint count = 0;
+        foreach (var obj in header.Objects)
+        {
+            if (Array.IndexOf(Droppable, obj.Id) >= 0) continue;
+            var bytes = raw.Slice(obj.Offset, obj.Length);
+            if (obj.Id == AsfGuids.HeaderExtension && bytes.Length >= 46) output.AddRange(CompactExtension(bytes));
+            else output.AddRange(bytes);
+            count++;
+        }
+
+        byte[] result = [.. output];
+        BinaryPrimitives.WriteUInt64LittleEndian(result.AsSpan(16), (ulong)result.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(24), count);
+        return result;
+    }
+
+    /// <summary>A Header Extension Object without its droppable children: object size at 16, data size at 42, children from 46.</summary>
+    private static byte[] CompactExtension(ReadOnlySpan<byte> extension)
+    {
+        var output = new List<byte>(extension.Length);
+        output.AddRange(extension[..46]);
+        int at = 46;
+        while (at + 24 <= extension.Length)
+        {
+            var id = new Guid(extension.Slice(at, 16));
+            ulong size = BinaryPrimitives.ReadUInt64LittleEndian(extension[(at + 16)..]);
+            if (size < 24 || size > (ulong)(extension.Length - at)) break; // the reader accepted it; stop at anything odd
+            if (Array.IndexOf(DroppableExtensions, id) < 0) output.AddRange(extension.Slice(at, (int)size));
+            at += (int)size;
+        }
+
+        byte[] result = [.. output];
+        BinaryPrimitives.WriteUInt64LittleEndian(result.AsSpan(16), (ulong)result.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(42), (uint)(result.Length - 46));
+        return result;
+    }
+
     public static string Write(WmsSdpOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.ControlUrl.AsSpan().IndexOfAny('\r', '\n') >= 0) throw new ArgumentException("The control URL has a line break.", nameof(options));
         AsfHeader header = ParseHeader(options.AsfHeader.Span);
         byte[] blob = HeaderBlob(options.AsfHeader.Span);
+        if (blob.Length > options.MaxHeaderBlobBytes && options.CompactLargeHeaders) blob = HeaderBlob(CompactHeader(options.AsfHeader.Span));
         if (blob.Length > options.MaxHeaderBlobBytes)
         {
             throw new ArgumentException(
