@@ -137,6 +137,11 @@ internal sealed partial class RtspServerSession
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
         {
         }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or OverflowException)
+        {
+            // A request we did not foresee: end this connection, keep the server (and say what it was).
+            LogProtocolError(_logger, _peer, $"closing after an unexpected {e.GetType().Name}: {e.Message}");
+        }
         finally
         {
             await cts.CancelAsync().ConfigureAwait(false);
@@ -389,7 +394,8 @@ internal sealed partial class RtspServerSession
         // try the other one (docs/protocol/rtsp.md#s2.3).
         var chosen = offered.FirstOrDefault(t => t.Profile.Equals("RTP/AVP", StringComparison.OrdinalIgnoreCase) && !t.Multicast
             && (_lower is null || t.Lower == _lower)
-            && (t.Lower == RtspLowerTransport.Tcp || t.ClientPort is not null));
+            && (t.Lower == RtspLowerTransport.Tcp || t.ClientPort is not null)
+            && ValidPorts(t));
         if (chosen is null || (_context.Faults.Refuses("rtspu") && chosen.Lower == RtspLowerTransport.Udp))
         {
             await RespondAsync(461, null, headers, ct).ConfigureAwait(false);
@@ -450,6 +456,11 @@ internal sealed partial class RtspServerSession
         await RespondAsync(200, null, headers, ct).ConfigureAwait(false);
         LogSetup(_logger, _peer, head.Uri, reply.Format());
     }
+
+    /// <summary>Channels fit a byte and ports a UDP port number; anything else is a transport we cannot serve.</summary>
+    private static bool ValidPorts(RtspTransport transport) =>
+        (transport.Interleaved is not { } channels || (channels.First is >= 0 and < 255 && channels.Second is null or (>= 0 and <= 255)))
+        && (transport.ClientPort is not { } ports || (ports.First is > 0 and < IPEndPoint.MaxPort && ports.Second is null or (> 0 and <= IPEndPoint.MaxPort)));
 
     private RtspPortPair NextChannels()
     {
