@@ -6,7 +6,7 @@ namespace MmsGateway.Origin.Rtsp;
 
 /// <summary>
 /// Rewrites an ASF data packet for RTP without its padding and with an explicit Packet Length field (WORD) holding
-/// its new length, as MS-RTSP 2.2.1.4 has servers send them (docs/protocol/rtsp.md#s4.5). Measured against ffmpeg:
+/// its new length, as MS-RTSP 2.2.1.4 has servers send them (docs/protocol/rtsp.md#s4.5, docs/protocol/asf.md#s4.9). Measured against ffmpeg:
 /// its ASF-over-RTP reader skips a packet's padding lazily, at the start of the next RTP packet's buffer, so every
 /// full-size packet with padding shifted the next one by the padding length ("ff asf bad header"); a stripped packet
 /// without a length field is no better, since ffmpeg then takes the header's packet size as its length. With the
@@ -36,7 +36,7 @@ internal static class AsfPacketUnpadder
         var payloadEnd = header.PayloadEnd;
         if (payloadEnd <= header.PayloadAreaOffset || payloadEnd > packet.Length) return 0;
 
-        // Error correction data first (docs/protocol/asf.md: a first byte with bit 7 set announces it), then the flags.
+        // Error correction data first (docs/protocol/asf.md#s4.8: a first byte with bit 7 set announces it), then the flags.
         var flagsAt = (packet[0] & 0x80) != 0 ? 1 + (packet[0] & 0x0F) : 0;
         var sequenceSize = FieldSize(header.SequenceType);
         var sequenceAt = flagsAt + 2 + FieldSize(header.PacketLengthType);

@@ -70,6 +70,7 @@ internal sealed partial class RtspServerSession
     private bool _playing;
     private bool _paused;
     private bool _ended;
+    private CancellationToken _sessionToken;
 
     public RtspServerSession(RtspServer server, Socket socket)
     {
@@ -92,6 +93,7 @@ internal sealed partial class RtspServerSession
     public async Task RunAsync(CancellationToken serverStopping)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(serverStopping, _connection.Token);
+        _sessionToken = cts.Token;
         var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
         _lastHeard = _context.Time.GetTimestamp();
         var timeout = TimeoutAsync(cts);
@@ -134,6 +136,11 @@ internal sealed partial class RtspServerSession
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
         {
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or OverflowException)
+        {
+            // A request we did not foresee: end this connection, keep the server (and say what it was).
+            LogProtocolError(_logger, _peer, $"closing after an unexpected {e.GetType().Name}: {e.Message}");
         }
         finally
         {
@@ -387,7 +394,8 @@ internal sealed partial class RtspServerSession
         // try the other one (docs/protocol/rtsp.md#s2.3).
         var chosen = offered.FirstOrDefault(t => t.Profile.Equals("RTP/AVP", StringComparison.OrdinalIgnoreCase) && !t.Multicast
             && (_lower is null || t.Lower == _lower)
-            && (t.Lower == RtspLowerTransport.Tcp || t.ClientPort is not null));
+            && (t.Lower == RtspLowerTransport.Tcp || t.ClientPort is not null)
+            && ValidPorts(t));
         if (chosen is null || (_context.Faults.Refuses("rtspu") && chosen.Lower == RtspLowerTransport.Udp))
         {
             await RespondAsync(461, null, headers, ct).ConfigureAwait(false);
@@ -448,6 +456,11 @@ internal sealed partial class RtspServerSession
         await RespondAsync(200, null, headers, ct).ConfigureAwait(false);
         LogSetup(_logger, _peer, head.Uri, reply.Format());
     }
+
+    /// <summary>Channels fit a byte and ports a UDP port number; anything else is a transport we cannot serve.</summary>
+    private static bool ValidPorts(RtspTransport transport) =>
+        (transport.Interleaved is not { } channels || (channels.First is >= 0 and < 255 && channels.Second is null or (>= 0 and <= 255)))
+        && (transport.ClientPort is not { } ports || (ports.First is > 0 and < IPEndPoint.MaxPort && ports.Second is null or (> 0 and <= IPEndPoint.MaxPort)));
 
     private RtspPortPair NextChannels()
     {
@@ -783,7 +796,9 @@ internal sealed partial class RtspServerSession
             _out.ResetWrittenCount();
             format(_out);
             _writes.Begin();
-            await _stream.WriteAsync(_out.WrittenMemory, ct).ConfigureAwait(false);
+            // Once begun, a write finishes (or the session ends): a write cancelled half-way, by a PAUSE stopping
+            // the play loop, would leave a torn frame that desynchronises the client (docs/protocol/rtsp.md#s9.3).
+            await _stream.WriteAsync(_out.WrittenMemory, _sessionToken).ConfigureAwait(false);
             _writes.End();
         }
         finally
@@ -799,7 +814,7 @@ internal sealed partial class RtspServerSession
         try
         {
             _writes.Begin();
-            await _stream.WriteAsync(bytes, ct).ConfigureAwait(false);
+            await _stream.WriteAsync(bytes, _sessionToken).ConfigureAwait(false);
             _writes.End();
         }
         finally

@@ -55,8 +55,8 @@ public sealed class RtspFaultAndAuthTests
             var url = origin.Rtsp("single.wmv").Replace("rtsp://", "rtsp://viewer:s3cret@", StringComparison.Ordinal);
             var stderr = await RtspPeerTests.AssertFfmpegDecodesCleanlyAsync(url, "tcp");
             Assert.InRange(RtspPeerTests.DecodedSeconds(stderr), 9.5, 10.5);
-            // ffmpeg prefers Digest when both are offered (docs/protocol/rtsp.md#s8.1): its debug log shows the requests.
-            var debug = await ToolRunner.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-v", "debug", "-rtsp_transport", "tcp", "-i", url, "-t", "1", "-f", "null", "-"], TimeSpan.FromSeconds(60));
+            // ffmpeg prefers Digest when both are offered (docs/protocol/rtsp.md#s8.1): its trace log shows the requests.
+            var debug = await ToolRunner.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-v", "trace", "-rtsp_transport", "tcp", "-i", url, "-t", "1", "-f", "null", "-"], TimeSpan.FromSeconds(60));
             Assert.Equal(0, debug.ExitCode);
             Assert.Contains("Authorization: Digest", debug.StandardError, StringComparison.Ordinal);
         });
@@ -167,4 +167,56 @@ public sealed class RtspFaultAndAuthTests
             }
             Assert.True(await quiet.ClosedWithinAsync(TimeSpan.FromSeconds(3)));
         });
+
+    [Fact]
+    public Task Garbage_after_breaks_the_interleaved_stream_with_bytes_that_are_neither_frames_nor_messages() =>
+        WithOriginAsync(o => RtspOnly(o, faults: new OriginFaults { GarbageAfter = TimeSpan.FromSeconds(1) }), async origin =>
+        {
+            await using var client = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
+            var url = origin.Rtsp("live");
+            await client.DescribeAsync(url);
+            await client.RequestAsync(RtspMethods.Setup, url + "/stream=1", Tcp(0));
+            Assert.Equal(200, (await client.RequestAsync(RtspMethods.Play, url + "/")).Head.StatusCode);
+            var failure = await Record.ExceptionAsync(() => client.ReadUntilAsync(() => false, TimeSpan.FromSeconds(8)));
+            // Random bytes: the framing codec refuses them (or a random '$' frame claims more than ever comes).
+            Assert.True(failure is MmsGateway.Mms.MmsProtocolException || client.Frames.Any(f => f.Channel != 0 && f.Channel != 1),
+                failure?.ToString() ?? $"{client.Frames.Count} frames, all on the set-up channels");
+            Assert.NotEmpty(client.Frames);
+        });
+
+    [Fact]
+    public Task The_rate_cap_bounds_what_a_session_receives() =>
+        WithOriginAsync(o => RtspOnly(o), async origin =>
+        {
+            origin.Server.RateBps = 160_000; // 20 kB/s, far below the file's rate
+            await using var client = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
+            var url = origin.Rtsp("single.wmv");
+            await client.DescribeAsync(url);
+            await client.RequestAsync(RtspMethods.Setup, url + "/stream=1", Tcp(0));
+            Assert.Equal(200, (await client.RequestAsync(RtspMethods.Play, url + "/", new RtspHeaders().Add("Range", "npt=0-"))).Head.StatusCode);
+            await client.ReadUntilAsync(() => false, TimeSpan.FromSeconds(3));
+            var bytes = client.Frames.Sum(f => f.Payload.Length);
+            // 3 s at 20 kB/s plus the bucket's quarter second and one packet: nowhere near the uncapped burst.
+            Assert.InRange(bytes, 20_000, 3 * 20_000 + 5_000 + 3_300);
+        });
+
+    [Fact]
+    public async Task A_taken_rtsp_port_fails_naming_the_listener_and_its_option()
+    {
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var failure = await Assert.ThrowsAsync<OriginListenException>(() =>
+                WithOriginAsync(o => new OriginOptions { Root = o.Root, MmstPort = -1, HttpPort = -1, UdpPort = -1, RtspPort = port }, _ => Task.CompletedTask));
+            Assert.Equal("RTSP (TCP)", failure.Listener);
+            Assert.Equal("--rtsp-port", failure.Option);
+            Assert.Equal(port, failure.Endpoint.Port);
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
 }

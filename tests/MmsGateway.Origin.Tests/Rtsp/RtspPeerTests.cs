@@ -54,13 +54,22 @@ public sealed partial class RtspPeerTests(OriginHarness origin) : IClassFixture<
     {
         // -ss before -i: ffmpeg PAUSEs and PLAYs with Range: npt=5.000- (docs/protocol/rtsp.md#s2.6); -copyts keeps
         // the stream's own time stamps, so the first shown frame tells where decoding started.
-        var stderr = await AssertFfmpegDecodesCleanlyAsync(origin.Rtsp("single.wmv"), "tcp", "-ss", "5", "--", "-copyts", "-an", "-vf", "showinfo");
+        var result = await ToolRunner.RunAsync("ffmpeg",
+            ["-hide_banner", "-nostdin", "-rtsp_transport", "tcp", "-ss", "5", "-i", origin.Rtsp("single.wmv"), "-copyts", "-an", "-vf", "showinfo", "-f", "null", "-"],
+            TimeSpan.FromSeconds(90));
+        Assert.True(result.ExitCode == 0 && !result.TimedOut, result.ToString());
+        var stderr = result.StandardError;
         var first = Regex.Match(stderr, @"n:\s*0 pts:\s*\d+ pts_time:(\d+(\.\d+)?)");
         Assert.True(first.Success, stderr);
-        var pts = double.Parse(first.Groups[1].Value, CultureInfo.InvariantCulture);
-        Assert.InRange(pts, 4.8, 6.5);
+        Assert.InRange(double.Parse(first.Groups[1].Value, CultureInfo.InvariantCulture), 4.8, 6.5);
         // The rest of the file after the seek point, not all of it.
         Assert.InRange(DecodedSeconds(stderr), 3.5, 6.5);
+        // Everything decoded from the seek point on is clean. ffmpeg does not reset its inner ASF reader on a seek:
+        // when the PAUSE catches it inside a packet it reads the first packets after the seek as the rest of that
+        // one and logs its resynchronisation, before the first frame it shows (timing-dependent; the server's bytes
+        // are whole packets, see On_demand_ends_with_the_end_of_stream_request_then_bye_then_a_close).
+        var bad = stderr[first.Index..].Split('\n').Where(l => ErrorWords().IsMatch(l)).ToList();
+        Assert.True(bad.Count == 0, string.Join('\n', bad));
     }
 
     [Theory]
