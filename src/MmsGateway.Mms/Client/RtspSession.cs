@@ -509,7 +509,8 @@ internal sealed partial class RtspSession : IMmsSession
                     .ConfigureAwait(false);
                 if (answer.ServerPort is { } port) rtx.SetRetransmission(port.First);
             }
-            catch (MmsClientException e) when (e.Kind == MmsClientErrorKind.ServerError)
+            catch (MmsClientException e) when (e.Kind is MmsClientErrorKind.ServerError or MmsClientErrorKind.NotSupported
+                                                   or MmsClientErrorKind.NotFound or MmsClientErrorKind.MalformedReply)
             {
                 LogNoRtx(_logger, Url, e.Detail);
             }

@@ -352,10 +352,10 @@ public sealed class RtspClientTests
     }
 
     [SharedMediaFact]
-    public async Task RTSPU_receives_over_UDP_counts_a_lost_packet_and_asks_for_it_with_a_NACK()
+    public async Task RTSPU_receives_over_UDP_counts_a_lost_packet_asks_for_it_with_a_NACK_and_drops_strangers()
     {
         var media = TestMedia.Wine();
-        (ScriptedServer server, ScriptedWms wms) = await StartAsync(media, new WmsBehaviour { DropOverUdp = new HashSet<int> { 5 } });
+        (ScriptedServer server, ScriptedWms wms) = await StartAsync(media, new WmsBehaviour { DropOverUdp = new HashSet<int> { 5 }, ForeignDatagram = true });
         await using (server)
         {
             MmsConnectResult result = await MmsConnector.ConnectAsync(server.Url("rtspu", "/clip.wmv"), Options(), null, CancellationToken.None);
@@ -368,6 +368,7 @@ public sealed class RtspClientTests
             RtspLosses losses = ((RtspSession)session).Losses;
             Assert.True(losses.Depacketizer.SequenceGaps >= 1, losses.ToString());
             Assert.True(losses.NacksSent >= 1, losses.ToString());
+            Assert.Equal(1, losses.ForeignDatagrams); // data only from the server's address
         }
 
         RtspSeen setup = wms.Requests.First(r => r.Method == RtspMethods.Setup);

@@ -49,6 +49,9 @@ internal sealed record WmsBehaviour
     /// <summary>Over UDP: packet indexes whose RTP is not sent (loss).</summary>
     public IReadOnlySet<int> DropOverUdp { get; init; } = new HashSet<int>();
 
+    /// <summary>Over UDP: first a datagram to the client's RTP port from another address (127.0.0.2).</summary>
+    public bool ForeignDatagram { get; init; }
+
     /// <summary>Over UDP: send nothing at all (a firewall), so the client falls back to TCP.</summary>
     public bool NoUdp { get; init; }
 
@@ -328,6 +331,13 @@ internal sealed class ScriptedWms(TestMedia media, WmsBehaviour behaviour)
 
     private async Task SendUdpAsync(UdpClient udp, IPEndPoint client, int first)
     {
+        if (behaviour.ForeignDatagram)
+        {
+            using var stranger = new UdpClient(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+            byte[] fake = [0x80, 0xE0, 0x12, 0x67, 0, 0, 0, 0, 0x1A, 0x2B, 0x3C, 0x4D, 0xC0, 0, 0, 8, 1, 2, 3, 4];
+            await stranger.SendAsync(fake, client);
+        }
+
         var packetizer = new AsfRtpPacketizer(0x1A2B3C4D, 4711, maxRtpPayload: 1400);
         byte[] buffer = new byte[AsfRtpPacketizer.MaxOutputSize(media.PacketSize, 1400) + 64];
         int[] lengths = new int[64];
