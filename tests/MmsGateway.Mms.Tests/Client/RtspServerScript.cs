@@ -61,6 +61,9 @@ internal sealed record WmsBehaviour
     /// <summary>Runs after the packets instead of the end-of-stream request (gets the RTP channel of the carrier).</summary>
     public Func<ScriptedPeer, byte, Task>? AfterData { get; init; }
 
+    /// <summary>Close the connection once <see cref="AfterData"/> is done.</summary>
+    public bool CloseAfterData { get; init; }
+
     /// <summary>The <c>timeout=</c> of the Session header.</summary>
     public int SessionTimeout { get; init; } = 60;
 }
@@ -239,6 +242,7 @@ internal sealed class ScriptedWms(TestMedia media, WmsBehaviour behaviour)
                         if (behaviour.AfterData is { } after)
                         {
                             await after(peer, rtpChannel);
+                            if (behaviour.CloseAfterData) return;
                             break;
                         }
 
