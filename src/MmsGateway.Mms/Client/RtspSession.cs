@@ -405,7 +405,7 @@ internal sealed partial class RtspSession : IMmsSession
         _playlistGenId = response.Headers["X-Playlist-Gen-Id"];
         string baseUrl = response.Headers["Content-Base"] ?? response.Headers["Content-Location"] ?? _requestUrl;
         InstallSdp(body, response.ContentType, MmsClientStep.Describe);
-        _aggregateUrl = _sdp!.AggregateControl(baseUrl);
+        _aggregateUrl = CheckRequestUrl(_sdp!.AggregateControl(CheckRequestUrl(baseUrl, "Content-Base")), "the SDP's a=control");
         if (response.Headers["X-Broadcast-Id"] is { } broadcastId && broadcastId.Trim() != "0"
             && _sdp.Range is null)
         {
@@ -469,7 +469,7 @@ internal sealed partial class RtspSession : IMmsSession
 
         for (int i = 0; i < media.Count; i++)
         {
-            string url = sdp.ResolveControl(media[i], _aggregateUrl);
+            string url = CheckRequestUrl(sdp.ResolveControl(media[i], _aggregateUrl), "a media a=control");
             string transport = _udp is { } udp
                 ? $"RTP/AVP/UDP;unicast;client_port={udp.RtpPort}-{udp.RtpPort + 1};mode=play"
                 : $"RTP/AVP/TCP;unicast;interleaved={2 * i}-{(2 * i) + 1};mode=play";
@@ -504,7 +504,7 @@ internal sealed partial class RtspSession : IMmsSession
         {
             try
             {
-                RtspTransport answer = await SetupOneAsync(sdp.ResolveControl(rtxMedia, _aggregateUrl),
+                RtspTransport answer = await SetupOneAsync(CheckRequestUrl(sdp.ResolveControl(rtxMedia, _aggregateUrl), "the rtx a=control"),
                     $"RTP/AVP/UDP;unicast;client_port={rtx.RtxPort}-{rtx.RtxPort + 1};mode=play", deadline, cancellationToken)
                     .ConfigureAwait(false);
                 if (answer.ServerPort is { } port) rtx.SetRetransmission(port.First);
@@ -597,6 +597,18 @@ internal sealed partial class RtspSession : IMmsSession
 
         foreach (int stream in leaving) changes.Add((stream, 0, StreamSelection.Off));
         return changes;
+    }
+
+    /// <summary>A URL from the server that goes on a request line: no spaces or control characters, not empty.</summary>
+    private string CheckRequestUrl(string url, string what)
+    {
+        if (url.Length == 0 || url.Length > 4096 || url.Any(c => c <= ' ' || c == 0x7F))
+        {
+            throw MmsErrors.Malformed(Url, MmsClientStep.Describe,
+                $"{what} gives the URL \"{MetafileSniffer.Preview(Encoding.Latin1.GetBytes(url))}\", which cannot be a request URL");
+        }
+
+        return url;
     }
 
     private SdpMedia? MediaOf(int stream) => _sdp?.Media.FirstOrDefault(m => m.StreamNumber == stream && !m.IsRetransmission);
