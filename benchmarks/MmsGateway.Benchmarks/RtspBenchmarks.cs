@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 using MmsGateway.Mms.Rtsp;
 
 namespace MmsGateway.Benchmarks;

@@ -1,4 +1,4 @@
-using MmsGateway.Mms.Files;
+using MmsGateway.Asf.Files;
 using MmsGateway.Testing;
 
 namespace MmsGateway.Mms.Tests.Rtsp;
