@@ -335,14 +335,25 @@ internal sealed partial class RtspServerSession
         var aggregate = (query < 0 ? requestUri : requestUri[..query]).TrimEnd('/') + "/";
         var local = (_socket.LocalEndPoint as IPEndPoint)?.Address ?? IPAddress.Loopback;
         if (local.IsIPv4MappedToIPv6) local = local.MapToIPv4();
-        var text = WmsSdpWriter.Write(new WmsSdpOptions
+        string text;
+        try
         {
-            AsfHeader = media.HeaderBytes,
-            ControlUrl = aggregate,
-            Live = media.IsLive,
-            SessionId = _sessionId,
-            Address = local.ToString(),
-        });
+            text = WmsSdpWriter.Write(new WmsSdpOptions
+            {
+                AsfHeader = media.HeaderBytes,
+                ControlUrl = aggregate,
+                Live = media.IsLive,
+                SessionId = _sessionId,
+                Address = local.ToString(),
+            });
+        }
+        catch (Exception e) when (e is ArgumentException or MmsProtocolException)
+        {
+            // A header no peer could read from SDP even compacted (docs/protocol/rtsp.md#s0.3): refuse, keep the connection.
+            LogProtocolError(_logger, _peer, $"cannot describe {media.Name}: {e.Message}");
+            status = 500;
+            return false;
+        }
         _sdpBytes = Encoding.UTF8.GetBytes(text);
         _sdp = SdpParser.Parse(_sdpBytes, RtspLimits.Default);
         _media = media;
@@ -506,10 +517,10 @@ internal sealed partial class RtspServerSession
                 {
                     var length = carrier.CopyFromHistory(lost[i], resend);
                     if (length == 0) continue;
+                    _server.CountRetransmitted(1); // counted first: a client may see the packet before the send returns
                     await socket.SendToAsync(resend.AsMemory(0, length), SocketFlags.None, target, ct).ConfigureAwait(false);
                     sent++;
                 }
-                _server.CountRetransmitted(sent);
                 LogRetransmitted(_logger, _peer, count, sent);
             }
             catch (MmsProtocolException e)
