@@ -17,6 +17,12 @@ public sealed record OriginOptions
     public int HttpPort { get; init; } = 8081;
 
     /// <summary>
+    /// MS-RTSP (TCP) port (docs/protocol/rtsp.md#s1.2: 554 on a real server); 0 picks a free port, -1 (the default)
+    /// disables RTSP. Its RTP over UDP uses per-session ports the SETUP answer names.
+    /// </summary>
+    public int RtspPort { get; init; } = -1;
+
+    /// <summary>
     /// UDP port receiving MMSU resend requests; 0 picks a free port, -1 disables MMSU; null (the default) takes the
     /// MMST port's number, as Windows Media servers did (1755 for both), so that origins on distinct MMST ports do
     /// not clash on UDP.
@@ -37,7 +43,7 @@ public sealed record OriginOptions
 
     public OriginFaults Faults { get; init; } = new();
 
-    /// <summary>Basic credentials (<c>user:password</c>) required over MMST when set.</summary>
+    /// <summary>Credentials (<c>user:password</c>) required over MMST (Basic) and RTSP (Basic or Digest) when set.</summary>
     public string? BasicCredentials { get; init; }
 
     /// <summary>Names answered with an MMS redirect to another URL.</summary>
@@ -45,6 +51,12 @@ public sealed record OriginOptions
 
     /// <summary>A session that sends nothing for this long is dropped (docs/protocol/servers.md#s3.1.12).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// The RTSP session timeout announced in <c>Session: id;timeout=N</c> (docs/protocol/rtsp.md#s2.9); a session that
+    /// hears no request for this long while not streaming is dropped (ffmpeg sends no keep-alive while paused).
+    /// </summary>
+    public TimeSpan RtspSessionTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How often an idle MMST control channel is pinged (docs/protocol/mmst.md#s1.5.10: 30 s).</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(30);
@@ -86,7 +98,7 @@ public sealed record OriginFaults
     /// <summary>Send random bytes instead of packets after streaming this long.</summary>
     public TimeSpan? GarbageAfter { get; init; }
 
-    /// <summary>Protocols refused: MMST/MMSH do not listen, MMSU answers "protocol failed" (rollover tests).</summary>
+    /// <summary>Protocols refused (mmst, mmsh, mmsu, rtsp): MMST/MMSH/RTSP do not listen, MMSU answers "protocol failed" (rollover tests).</summary>
     public IReadOnlySet<string> Refuse { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reset the connection right after the client's first message (handshake failure tests).</summary>

@@ -5,11 +5,12 @@ using MmsGateway.Origin.Media;
 using MmsGateway.Origin.Mmsh;
 using MmsGateway.Origin.Mmst;
 using MmsGateway.Origin.Mmsu;
+using MmsGateway.Origin.Rtsp;
 
 namespace MmsGateway.Origin;
 
 /// <summary>
-/// The MMS origin server: on-demand files and live loops over MMST (TCP), MMSU (UDP data) and MMSH (HTTP), with
+/// The MMS origin server: on-demand files and live loops over MMST (TCP), MMSU (UDP data), MMSH (HTTP) and MS-RTSP, with
 /// a throughput cap and fault injection that can be changed while it runs (admin routes on the HTTP port:
 /// <c>/_admin/rate?bps=N</c>, <c>/_admin/faults?...</c>, <c>/_admin/status</c>).
 /// </summary>
@@ -19,10 +20,12 @@ public sealed partial class OriginServer : IAsyncDisposable
     private readonly MmstServer? _mmst;
     private readonly MmshServer? _mmsh;
     private readonly MmsuChannel? _mmsu;
+    private readonly RtspServer? _rtsp;
     private readonly ILogger _logger;
 
-    private OriginServer(OriginContext context, MmstServer? mmst, MmshServer? mmsh, MmsuChannel? mmsu)
+    private OriginServer(OriginContext context, MmstServer? mmst, MmshServer? mmsh, MmsuChannel? mmsu, RtspServer? rtsp)
     {
+        _rtsp = rtsp;
         _context = context;
         _mmst = mmst;
         _mmsh = mmsh;
@@ -38,6 +41,12 @@ public sealed partial class OriginServer : IAsyncDisposable
 
     /// <summary>The MMSU resend-request port (-1 when disabled).</summary>
     public int UdpPort => _mmsu?.Port ?? -1;
+
+    /// <summary>The MS-RTSP port (-1 when disabled or refused).</summary>
+    public int RtspPort => _rtsp?.Port ?? -1;
+
+    /// <summary>RTP packets sent again over UDP because a client's NACK on the rtx stream asked for them.</summary>
+    public long RtspRetransmitted => _rtsp?.Retransmitted ?? 0;
 
     public OriginOptions Options => _context.Options;
 
@@ -69,6 +78,7 @@ public sealed partial class OriginServer : IAsyncDisposable
         MmsuChannel? mmsu = null;
         MmstServer? mmst = null;
         MmshServer? mmsh = null;
+        RtspServer? rtsp = null;
         try
         {
             // The MMSU port takes the MMST port's number unless set (0: any free port for both).
@@ -119,18 +129,36 @@ public sealed partial class OriginServer : IAsyncDisposable
                     }
                 });
             }
+            if (options.RtspPort >= 0 && !faults.Refuses("rtsp"))
+            {
+                rtsp = OriginListenException.Open("RTSP (TCP)", options.Address, options.RtspPort, "--rtsp-port", () =>
+                {
+                    var server = new RtspServer(context, options.Address, options.RtspPort);
+                    try
+                    {
+                        server.Start();
+                        return server;
+                    }
+                    catch
+                    {
+                        server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+                        throw;
+                    }
+                });
+            }
         }
         catch
         {
             // Ports already taken, typically (OriginListenException): release what was opened before reporting.
             mmst?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            mmsh?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             foreach (var station in context.Stations.Values) station.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             mmsu?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             catalog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             throw;
         }
-        var server = new OriginServer(context, mmst, mmsh, mmsu);
-        LogStarted(server._logger, server.MmstPort, server.HttpPort, server.UdpPort, options.Root, string.Join(", ", options.Live.Keys));
+        var server = new OriginServer(context, mmst, mmsh, mmsu, rtsp);
+        LogStarted(server._logger, server.MmstPort, server.HttpPort, server.UdpPort, server.RtspPort, options.Root, string.Join(", ", options.Live.Keys));
         return Task.FromResult(server);
     }
 
@@ -141,13 +169,14 @@ public sealed partial class OriginServer : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (_mmst is not null) await _mmst.DisposeAsync().ConfigureAwait(false);
         if (_mmsh is not null) await _mmsh.DisposeAsync().ConfigureAwait(false);
+        if (_rtsp is not null) await _rtsp.DisposeAsync().ConfigureAwait(false);
         if (_mmsu is not null) await _mmsu.DisposeAsync().ConfigureAwait(false);
         foreach (var station in _context.Stations.Values) await station.DisposeAsync().ConfigureAwait(false);
         await _context.Catalog.DisposeAsync().ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Origin listening: MMST {Mmst}, MMSH {Http}, MMSU {Udp}; root {Root}; live {Live}")]
-    private static partial void LogStarted(ILogger logger, int mmst, int http, int udp, string root, string live);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Origin listening: MMST {Mmst}, MMSH {Http}, MMSU {Udp}, RTSP {Rtsp}; root {Root}; live {Live}")]
+    private static partial void LogStarted(ILogger logger, int mmst, int http, int udp, int rtsp, string root, string live);
 }
 
 /// <summary>

@@ -25,6 +25,8 @@ public sealed class OriginHarness : IAsyncLifetime
     public string Mmst(string path) => _origin.Url("mmst", path).OriginalString;
     public string Mmsh(string path) => _origin.Url("mmsh", path).OriginalString;
 
+    public string Rtsp(string path) => _origin.Url("rtsp", path).OriginalString;
+
     /// <summary>libmms (MediaInfo) tries MMSH then MMST on the port of an mms:// URL (docs/protocol/interop.md#s12).</summary>
     public string Mms(int port, string path) => string.Create(CultureInfo.InvariantCulture, $"mms://127.0.0.1:{port}/{path}");
 }

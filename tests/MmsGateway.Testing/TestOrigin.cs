@@ -7,7 +7,7 @@ namespace MmsGateway.Testing;
 /// The project's origin in-process on loopback over a temporary root of generated media, the one origin fixture of
 /// every test project: <c>single.wmv</c> (WMV2 + WMA2), <c>mbr.asf</c> (three WMV2 bitrates + WMA2) and
 /// <c>audio.wma</c>, all <c>seconds</c> long; by default live loops <c>live</c> (single) and <c>mbrlive</c>
-/// (multi-bitrate), MMST and MMSH on free ports and no MMSU. It can be stopped and started again on the same ports
+/// (multi-bitrate), MMST, MMSH and RTSP on free ports and no MMSU. It can be stopped and started again on the same ports
 /// (an origin that goes away and comes back), and removes its root on dispose.
 /// </summary>
 public sealed class TestOrigin : IAsyncDisposable
@@ -23,6 +23,7 @@ public sealed class TestOrigin : IAsyncDisposable
             MmstPort = server.MmstPort >= 0 ? server.MmstPort : options.MmstPort,
             HttpPort = server.HttpPort >= 0 ? server.HttpPort : options.HttpPort,
             UdpPort = server.UdpPort >= 0 ? server.UdpPort : options.UdpPort,
+            RtspPort = server.RtspPort >= 0 ? server.RtspPort : options.RtspPort,
         };
         Root = root;
     }
@@ -38,6 +39,8 @@ public sealed class TestOrigin : IAsyncDisposable
 
     public int UdpPort => Server.UdpPort;
 
+    public int RtspPort => Server.RtspPort;
+
     /// <summary>The default options over <paramref name="root"/>: what <see cref="StartAsync"/> uses when not configured.</summary>
     public static OriginOptions DefaultOptions(string root) => new()
     {
@@ -45,6 +48,7 @@ public sealed class TestOrigin : IAsyncDisposable
         MmstPort = 0,
         HttpPort = 0,
         UdpPort = -1,
+        RtspPort = 0,
         Live = new Dictionary<string, string>
         {
             ["live"] = System.IO.Path.Combine(root, "single.wmv"),
@@ -79,10 +83,15 @@ public sealed class TestOrigin : IAsyncDisposable
 
     /// <summary>
     /// A URL of <paramref name="path"/> over <paramref name="scheme"/>: <c>mmsh</c> and <c>http</c> on the HTTP port,
-    /// the MMS schemes (<c>mms</c>, <c>mmst</c>, <c>mmsu</c>) on the MMST port.
+    /// <c>rtsp</c>, <c>rtspt</c>, <c>rtspu</c> on the RTSP port, the MMS schemes (<c>mms</c>, <c>mmst</c>, <c>mmsu</c>)
+    /// on the MMST port.
     /// </summary>
-    public Uri Url(string scheme, string path) => new(string.Create(CultureInfo.InvariantCulture,
-        $"{scheme}://127.0.0.1:{(scheme is "mmsh" or "http" ? HttpPort : MmstPort)}/{path}"));
+    public Uri Url(string scheme, string path) => new(string.Create(CultureInfo.InvariantCulture, $"{scheme}://127.0.0.1:{scheme switch
+    {
+        "mmsh" or "http" => HttpPort,
+        "rtsp" or "rtspt" or "rtspu" => RtspPort,
+        _ => MmstPort,
+    }}/{path}"));
 
     /// <summary>Stops the origin: its ports refuse connections until <see cref="RestartAsync"/>.</summary>
     public async Task StopAsync() => await Server.DisposeAsync();

@@ -144,6 +144,15 @@ public sealed class MmsClientException : Exception
     /// </summary>
     internal bool MmsuFallback { get; init; }
 
+    /// <summary>
+    /// An RTSPU attempt failed because no RTP datagram arrived (or the server refused UDP): the connector then tries
+    /// RTSP over TCP on the same server (docs/protocol/rtsp.md#s2.7).
+    /// </summary>
+    internal bool RtspuFallback { get; init; }
+
+    /// <summary>The RTSP status of a response, if that is the cause.</summary>
+    public int? RtspStatusCode { get; init; }
+
     /// <summary>An HTTP server answered with a plain ASF file: the connector downloads it instead (docs/protocol/asx.md#s6.1).</summary>
     internal bool PlainAsf { get; init; }
 

@@ -29,10 +29,12 @@ public sealed class MmsClientOptions
     public TimeSpan ReceiveBatchWindow { get; set; } = TimeSpan.FromMilliseconds(40);
 
     /// <summary>
-    /// What <c>mms://</c> tries, in order (docs/protocol/rollover.md#s8.3). MMSU is opt-in: add <see cref="MmsProtocol.Mmsu"/> here
-    /// (or use an <c>mmsu://</c> URL), since its data needs inbound UDP, which NAT and Kubernetes usually block.
+    /// What <c>mms://</c> tries, in order (docs/protocol/rollover.md#s8.3, docs/protocol/rtsp.md#s1.1): RTSP over TCP, then MMST,
+    /// then MMSH. The UDP transports are opt-in: add <see cref="MmsProtocol.Rtspu"/> or <see cref="MmsProtocol.Mmsu"/>
+    /// here (or use an <c>rtspu://</c> / <c>mmsu://</c> URL), since their data needs inbound UDP, which NAT and
+    /// Kubernetes usually block.
     /// </summary>
-    public IReadOnlyList<MmsProtocol> RolloverOrder { get; set; } = [MmsProtocol.Mmst, MmsProtocol.Mmsh];
+    public IReadOnlyList<MmsProtocol> RolloverOrder { get; set; } = [MmsProtocol.Rtspt, MmsProtocol.Mmst, MmsProtocol.Mmsh];
 
     /// <summary>
     /// The streams to ask for once the header is known. Default: every stream at level 0. (The real multi-bitrate
@@ -68,6 +70,27 @@ public sealed class MmsClientOptions
 
     /// <summary>Port for MMSH when the URL has none (<c>mms://</c> rollover, <c>mmsh://</c>, <c>http://</c>).</summary>
     public int DefaultMmshPort { get; set; } = 80;
+
+    /// <summary>Port for RTSP when the URL has none (<c>mms://</c> rollover, <c>rtsp://</c>, docs/protocol/rtsp.md#s1.2).</summary>
+    public int DefaultRtspPort { get; set; } = 554;
+
+    /// <summary>
+    /// The WMP version announced in the RTSP User-Agent (<c>WMPlayer/9.0.0.2980 guid/…</c>, MS-RTSP 2.2.6.12,
+    /// docs/protocol/rtsp.md#s2.2).
+    /// </summary>
+    public string RtspPlayerVersion { get; set; } = "9.0.0.2980";
+
+    /// <summary>Local UDP port of RTSPU's RTP (RTCP on the next one); 0 = any free even pair (docs/protocol/rtsp.md#s2.3).</summary>
+    public int RtspuLocalPort { get; set; }
+
+    /// <summary>
+    /// RTSPU: how long after PLAY the first RTP datagram may take; none by then fails the attempt as timed out so that
+    /// rollover goes on to RTSP over TCP (docs/protocol/rtsp.md#s2.7). Also bounded by <see cref="HandshakeTimeout"/>.
+    /// </summary>
+    public TimeSpan RtspuDataTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>RTSPU: retransmission requests (RTCP NACK on the rtx stream) per lost RTP packet (docs/protocol/rtsp.md#s7).</summary>
+    public int RtspuMaxNacks { get; set; } = 2;
 
     /// <summary>Send the optional FunnelInfo (0x18) after Connect as ffmpeg does (docs/protocol/mmst.md#s1.6.1); off like vlc.</summary>
     public bool SendFunnelInfo { get; set; }
@@ -146,7 +169,7 @@ public sealed class MmsClientOptions
         if (RolloverOrder.Count == 0)
             throw new ArgumentException("RolloverOrder must name at least one protocol.", nameof(RolloverOrder));
         if (RolloverOrder.Contains(MmsProtocol.Multicast) || RolloverOrder.Contains(MmsProtocol.Download))
-            throw new ArgumentException("RolloverOrder names only Mmst, Mmsh and Mmsu.", nameof(RolloverOrder));
+            throw new ArgumentException("RolloverOrder names only Rtspt, Rtspu, Mmst, Mmsh and Mmsu.", nameof(RolloverOrder));
         ArgumentException.ThrowIfNullOrWhiteSpace(PlayerVersion, nameof(PlayerVersion));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         if (MaxHeaderSize < 128 || MaxHeaderSize > AsfHeaderReader.MaxHeaderSize)
@@ -157,6 +180,11 @@ public sealed class MmsClientOptions
             throw new ArgumentOutOfRangeException(nameof(StartPosition), start, "StartPosition must be 0 or more.");
         if (DefaultMmstPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(DefaultMmstPort));
         if (DefaultMmshPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(DefaultMmshPort));
+        if (DefaultRtspPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(DefaultRtspPort));
+        ArgumentException.ThrowIfNullOrWhiteSpace(RtspPlayerVersion, nameof(RtspPlayerVersion));
+        if (RtspuLocalPort is < 0 or > 65534) throw new ArgumentOutOfRangeException(nameof(RtspuLocalPort));
+        Positive(RtspuDataTimeout, nameof(RtspuDataTimeout));
+        ArgumentOutOfRangeException.ThrowIfNegative(RtspuMaxNacks, nameof(RtspuMaxNacks));
         if (MmsuLocalPort is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(MmsuLocalPort));
         if (MmsuResendPort is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(MmsuResendPort));
         if (MmsuHeaderTimeout is { } header) Positive(header, nameof(MmsuHeaderTimeout));

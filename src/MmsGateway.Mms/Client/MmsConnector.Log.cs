@@ -20,6 +20,9 @@ public static partial class MmsConnector
     [LoggerMessage(Level = LogLevel.Information, Message = "MMSU {Url}: UDP data cannot arrive; falling back to TCP data (MMST)")]
     private static partial void LogMmsuFallback(ILogger logger, Uri url);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTSPU {Url}: no RTP over UDP; falling back to RTSP over TCP")]
+    private static partial void LogRtspuFallback(ILogger logger, Uri url);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "{Url}: the server answered with a playlist; resolving it")]
     private static partial void LogPlaylistAnswer(ILogger logger, Uri url);
 

@@ -6,8 +6,9 @@ namespace MmsGateway.Mms.Client;
 
 /// <summary>
 /// Turns a URL into a connected <see cref="IMmsSession"/> (docs/design.md#source): protocol rollover for
-/// <c>mms://</c> (docs/protocol/rollover.md#s8.3: <see cref="MmsClientOptions.RolloverOrder"/>, default MMST then MMSH), one pinned
-/// protocol for <c>mmst://</c>, <c>mmsu://</c>, <c>mmsh://</c> and <c>http://</c>, redirects followed, every attempt
+/// <c>mms://</c> (docs/protocol/rollover.md#s8.3, docs/protocol/rtsp.md#s1.1: <see cref="MmsClientOptions.RolloverOrder"/>, default
+/// RTSP over TCP, MMST, MMSH), one pinned protocol for <c>mmst://</c>, <c>mmsu://</c>, <c>mmsh://</c>, <c>http://</c>,
+/// <c>rtsp://</c>, <c>rtspt://</c> and <c>rtspu://</c>, redirects followed, every attempt
 /// with its own deadlines and recorded with its outcome.
 /// <para>
 /// Playlists (docs/protocol/asx.md#s6, docs/protocol/nsc.md#s7, docs/protocol/rollover.md#s8.3 "URL rollover"): a local file, an http(s) URL ending in .asx/.wax/.wvx/.nsc,
@@ -259,7 +260,7 @@ public static partial class MmsConnector
             IReadOnlyList<MmsProtocol> protocols = MmsUrl.ProtocolsFor(current, options)
                 ?? throw Fail(url, attempts, new MmsClientException(MmsClientErrorKind.NotSupported,
                     redirects == 0 ? MmsClientStep.Connect : MmsClientStep.Redirect, current,
-                    $"the scheme '{current.Scheme}' is not mms, mmst, mmsu, mmsh or http"));
+                    $"the scheme '{current.Scheme}' is not mms, mmst, mmsu, mmsh, http, rtsp, rtspt or rtspu"));
             Uri? redirect = null;
             var queue = new List<MmsProtocol>(protocols);
             for (int i = 0; i < queue.Count; i++)
@@ -288,6 +289,8 @@ public static partial class MmsConnector
                             logger, cancellationToken).ConfigureAwait(false),
                         MmsProtocol.Mmsh => await MmshSession.ConnectAsync(current, host, port, options, clientGuid,
                             logger, cancellationToken).ConfigureAwait(false),
+                        MmsProtocol.Rtspt or MmsProtocol.Rtspu => await RtspSession.ConnectAsync(current, host, port,
+                            protocol, options, clientGuid, logger, cancellationToken).ConfigureAwait(false),
                         _ => await MmsuSession.ConnectAsync(current, host, port, options, clientGuid,
                             logger, cancellationToken).ConfigureAwait(false),
                     };
@@ -318,6 +321,14 @@ public static partial class MmsConnector
                     {
                         LogMmsuFallback(logger, shown);
                         queue.Insert(i + 1, MmsProtocol.Mmst);
+                    }
+
+                    // RTSP over UDP whose data never came: RTSP over TCP on the same server (what ffmpeg and VLC do,
+                    // docs/protocol/rtsp.md#s2.7), unless it is tried later anyway.
+                    if (e.RtspuFallback && !queue.Skip(i + 1).Contains(MmsProtocol.Rtspt))
+                    {
+                        LogRtspuFallback(logger, shown);
+                        queue.Insert(i + 1, MmsProtocol.Rtspt);
                     }
                 }
             }

@@ -1,6 +1,9 @@
 namespace MmsGateway.Mms.Client;
 
-/// <summary>The MMS transports (docs/protocol/mmst.md#s1 MMST, docs/protocol/mmsu.md#s1.8 MMSU, docs/protocol/mmsh.md#s2 MMSH; rollover order docs/protocol/rollover.md#s8).</summary>
+/// <summary>
+/// The MMS transports (docs/protocol/mmst.md#s1 MMST, docs/protocol/mmsu.md#s1.8 MMSU, docs/protocol/mmsh.md#s2 MMSH,
+/// docs/protocol/rtsp.md#s2 MS-RTSP; rollover order docs/protocol/rollover.md#s8, docs/protocol/rtsp.md#s1).
+/// </summary>
 public enum MmsProtocol
 {
     /// <summary>MMS over TCP: control and data on one TCP connection, port 1755 (MS-MMSP).</summary>
@@ -23,4 +26,16 @@ public enum MmsProtocol
     /// a playlist may name (docs/protocol/asx.md#s6.1). Never tried by rollover.
     /// </summary>
     Download,
+
+    /// <summary>
+    /// MS-RTSP with the RTP data interleaved on the RTSP TCP connection (<c>rtsp://</c>, <c>rtspt://</c>), port 554
+    /// (docs/protocol/rtsp.md#s9).
+    /// </summary>
+    Rtspt,
+
+    /// <summary>
+    /// MS-RTSP with the RTP data over UDP (<c>rtspu://</c>): control over TCP, data, RTCP and retransmission requests on
+    /// local UDP ports (docs/protocol/rtsp.md#s2.3, docs/protocol/rtsp.md#s7). Opt-in in the rollover order, like MMSU.
+    /// </summary>
+    Rtspu,
 }

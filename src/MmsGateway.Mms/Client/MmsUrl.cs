@@ -15,7 +15,8 @@ internal static class MmsUrl
 
     /// <summary>
     /// <c>mms://</c> rolls over in <see cref="MmsClientOptions.RolloverOrder"/>; <c>mmst://</c>, <c>mmsu://</c>,
-    /// <c>mmsh://</c> pin one protocol; <c>http://</c> is MMSH (docs/protocol/rollover.md#s8.1 to docs/protocol/rollover.md#s8.3). Null for other schemes.
+    /// <c>mmsh://</c> pin one protocol; <c>http://</c> is MMSH (docs/protocol/rollover.md#s8.1 to docs/protocol/rollover.md#s8.3);
+    /// <c>rtsp://</c> and <c>rtspt://</c> are MS-RTSP over TCP, <c>rtspu://</c> over UDP (docs/protocol/rtsp.md#s1). Null for other schemes.
     /// </summary>
     public static IReadOnlyList<MmsProtocol>? ProtocolsFor(Uri url, MmsClientOptions options) =>
         url.Scheme.ToLowerInvariant() switch
@@ -24,20 +25,44 @@ internal static class MmsUrl
             "mmst" => [MmsProtocol.Mmst],
             "mmsu" => [MmsProtocol.Mmsu],
             "mmsh" or "http" => [MmsProtocol.Mmsh],
+            "rtsp" or "rtspt" => [MmsProtocol.Rtspt],
+            "rtspu" => [MmsProtocol.Rtspu],
             _ => null,
         };
 
     /// <summary>
     /// Host and port for one protocol: an explicit URL port is used by every protocol (as libmms does for
     /// <c>mms://host:port</c>); otherwise MMST/MMSU use <see cref="MmsClientOptions.DefaultMmstPort"/> (1755) and MMSH
-    /// <see cref="MmsClientOptions.DefaultMmshPort"/> (80) (docs/protocol/conventions.md#s0 "Ports").
+    /// <see cref="MmsClientOptions.DefaultMmshPort"/> (80) (docs/protocol/conventions.md#s0 "Ports"), RTSP
+    /// <see cref="MmsClientOptions.DefaultRtspPort"/> (554, docs/protocol/rtsp.md#s1.2).
     /// </summary>
     public static (string Host, int Port) Endpoint(Uri url, MmsProtocol protocol, MmsClientOptions options)
     {
         bool explicitPort = url.Port > 0 && !url.IsDefaultPort;
         int port = explicitPort ? url.Port
-            : protocol == MmsProtocol.Mmsh ? options.DefaultMmshPort : options.DefaultMmstPort;
+            : protocol switch
+            {
+                MmsProtocol.Mmsh => options.DefaultMmshPort,
+                MmsProtocol.Rtspt or MmsProtocol.Rtspu => options.DefaultRtspPort,
+                _ => options.DefaultMmstPort,
+            };
         return (url.DnsSafeHost, port);
+    }
+
+    /// <summary>True for the MS-RTSP transports.</summary>
+    public static bool IsRtsp(MmsProtocol protocol) => protocol is MmsProtocol.Rtspt or MmsProtocol.Rtspu;
+
+    /// <summary>
+    /// The RTSP URL of an attempt: <c>rtsp://host:port/path?query</c> with the URL's own host name and the port
+    /// connected to, whatever the scheme was (<c>mms://</c> rolls over to RTSP with the same path, docs/protocol/rtsp.md#s1.1);
+    /// user-info is left out (credentials go in Authorization, docs/protocol/rtsp.md#s8).
+    /// </summary>
+    public static string RtspUrl(Uri url, int port)
+    {
+        string host = url.HostNameType == UriHostNameType.IPv6 ? "[" + url.DnsSafeHost + "]" : url.DnsSafeHost;
+        string target = url.PathAndQuery;
+        if (string.IsNullOrEmpty(target)) target = "/";
+        return $"rtsp://{host}:{port}{target}";
     }
 
     /// <summary>

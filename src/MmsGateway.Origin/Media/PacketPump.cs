@@ -31,11 +31,12 @@ internal sealed class PacketPump(OriginContext context)
     /// Runs until the feed ends, a fault disconnects, or <paramref name="cancellationToken"/> fires. With
     /// <paramref name="realTimeAfter"/>, packets are also paced by their send times once that much media has gone
     /// out at full speed (a preroll burst): a live feed paces itself, but datagrams sent faster than the client
-    /// reads them are simply lost, so MMSU paces on-demand content too.
+    /// reads them are simply lost, so MMSU paces on-demand content too. With <paramref name="fullSize"/>, a packet
+    /// that selection rebuilt keeps its padding: RTSP sends full-size packets (docs/protocol/rtsp.md#s4.5).
     /// </summary>
     public async Task<PumpOutcome> RunAsync(
         IPacketFeed feed, AsfStreamSelection selection, Lock selectionLock, IPacketSink sink, CancellationToken cancellationToken,
-        TimeSpan? realTimeAfter = null)
+        TimeSpan? realTimeAfter = null, bool fullSize = false)
     {
         var time = context.Time;
         var throttle = new SessionThrottle(context.Cap, time);
@@ -74,7 +75,11 @@ internal sealed class PacketPump(OriginContext context)
                 AsfPacketFilterResult result;
                 lock (selectionLock) result = selection.Apply(packet.Span, scratch);
                 if (result == AsfPacketFilterResult.Empty) continue;
-                if (result == AsfPacketFilterResult.Rebuilt)
+                if (result == AsfPacketFilterResult.Rebuilt && fullSize)
+                {
+                    packet = scratch.AsMemory(0, packet.Length);
+                }
+                else if (result == AsfPacketFilterResult.Rebuilt)
                 {
                     // What selection removed became padding: leave it off the wire, as a server re-packetizing would.
                     packet = scratch.AsMemory(0, AsfPacketTrimmer.Trim(scratch.AsSpan(0, packet.Length), packet.Length));

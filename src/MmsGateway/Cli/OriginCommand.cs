@@ -15,17 +15,18 @@ internal static class OriginCommand
         var mmstPort = new Option<int>("--mmst-port") { Description = "MMST TCP port (-1 disables).", DefaultValueFactory = _ => 1755 };
         var httpPort = new Option<int>("--http-port") { Description = "MMSH (HTTP) port (-1 disables).", DefaultValueFactory = _ => 8081 };
         var udpPort = new Option<int?>("--udp-port") { Description = "MMSU resend-request UDP port (-1 disables MMSU; default: the MMST port's number)." };
+        var rtspPort = new Option<int>("--rtsp-port") { Description = "MS-RTSP TCP port (-1, the default, disables; 554 is the standard port).", DefaultValueFactory = _ => -1 };
         var live = new Option<string[]>("--live") { Description = "NAME=FILE: loop FILE forever as broadcast NAME (repeatable).", AllowMultipleArgumentsPerToken = false };
         var rate = new Option<long>("--rate") { Description = "Per-session cap in bits/s (0 = none); change it live with /_admin/rate?bps=N." };
         var udpLoss = new Option<double>("--udp-loss") { Description = "Percent of MMSU datagrams dropped on purpose." };
-        var fault = new Option<string[]>("--fault") { Description = "disconnect-after=S | stall-after=S | garbage-after=S | refuse=mmst,mmsh,mmsu | reset-handshake (repeatable)." };
-        var auth = new Option<string?>("--auth") { Description = "USER:PASSWORD required over MMST (Basic)." };
+        var fault = new Option<string[]>("--fault") { Description = "disconnect-after=S | stall-after=S | garbage-after=S | refuse=mmst,mmsh,mmsu,rtsp | reset-handshake (repeatable)." };
+        var auth = new Option<string?>("--auth") { Description = "USER:PASSWORD required over MMST (Basic) and RTSP (Basic or Digest)." };
         var redirect = new Option<string[]>("--redirect") { Description = "NAME=URL: answer NAME with an MMS redirect (repeatable)." };
         var multicast = new Option<string[]>("--multicast") { Description = "NAME=GROUP:PORT: also send live NAME to a multicast group; /NAME.nsc on the HTTP port describes it." };
 
-        var command = new Command("origin", "Run the MMS origin server (MMST, MMSH, MMSU) over a folder of ASF files.")
+        var command = new Command("origin", "Run the MMS origin server (MMST, MMSH, MMSU, MS-RTSP) over a folder of ASF files.")
         {
-            root, address, mmstPort, httpPort, udpPort, live, rate, udpLoss, fault, auth, redirect, multicast,
+            root, address, mmstPort, httpPort, udpPort, rtspPort, live, rate, udpLoss, fault, auth, redirect, multicast,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -39,6 +40,7 @@ internal static class OriginCommand
                     MmstPort = parse.GetValue(mmstPort),
                     HttpPort = parse.GetValue(httpPort),
                     UdpPort = parse.GetValue(udpPort),
+                    RtspPort = parse.GetValue(rtspPort),
                     Live = Pairs(parse.GetValue(live), "--live"),
                     RateBps = parse.GetValue(rate),
                     UdpLossPercent = parse.GetValue(udpLoss),
@@ -61,7 +63,7 @@ internal static class OriginCommand
             try
             {
                 await using var server = await OriginServer.StartAsync(options, loggers).ConfigureAwait(false);
-                Console.Error.WriteLine($"origin: MMST {server.MmstPort}, MMSH {server.HttpPort}, MMSU {server.UdpPort} on {options.Address}");
+                Console.Error.WriteLine($"origin: MMST {server.MmstPort}, MMSH {server.HttpPort}, MMSU {server.UdpPort}, RTSP {server.RtspPort} on {options.Address}");
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return 0;
             }

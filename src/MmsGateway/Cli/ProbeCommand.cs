@@ -17,10 +17,10 @@ internal static class ProbeCommand
 {
     public static Command Create()
     {
-        var target = new Argument<string>("source") { Description = "An mms://, mmst://, mmsu://, mmsh:// or http:// URL, a playlist (.asx, .wax, .nsc), or an ASF file." };
+        var target = new Argument<string>("source") { Description = "An mms://, mmst://, mmsu://, mmsh://, rtsp://, rtspt://, rtspu:// or http:// URL, a playlist (.asx, .wax, .nsc), or an ASF file." };
         var json = new Option<bool>("--json") { Description = "Print JSON (shape documented in README.md)." };
         var timeout = new Option<double>("--timeout") { Description = "Deadline in seconds of every connect, handshake step and read.", DefaultValueFactory = _ => 10 };
-        var protocols = new Option<string?>("--protocols") { Description = "Rollover order for mms:// URLs, e.g. mmsu,mmst,mmsh (default mmst,mmsh)." };
+        var protocols = new Option<string?>("--protocols") { Description = "Rollover order for mms:// URLs, e.g. rtspu,rtspt,mmst,mmsh (default rtspt,mmst,mmsh)." };
         var command = new Command("probe", "Show the protocol, streams, codecs, bitrates and layout of a stream or an ASF file.")
         {
             target, json, timeout, protocols,

@@ -20,13 +20,13 @@ internal static class RecordCommand
 {
     public static Command Create()
     {
-        var target = new Argument<string>("url") { Description = "An mms://, mmst://, mmsu://, mmsh:// or http:// URL, a playlist (.asx, .wax, .nsc), or a local ASF file (copied directly)." };
+        var target = new Argument<string>("url") { Description = "An mms://, mmst://, mmsu://, mmsh://, rtsp://, rtspt://, rtspu:// or http:// URL, a playlist (.asx, .wax, .nsc), or a local ASF file (copied directly)." };
         var output = new Option<string>("--output", "-o") { Description = "The ASF file to write (an existing partial recording of the same on-demand content is resumed).", Required = true };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of content." };
         var maxBitrate = new Option<long?>("--max-bitrate") { Description = "Take audio first, then the best video stream that fits (bits/s)." };
         var streams = new Option<string?>("--streams") { Description = "Stream numbers to keep, e.g. 1,4." };
         var timeout = new Option<double>("--timeout") { Description = "Deadline in seconds of every connect, handshake step and read.", DefaultValueFactory = _ => 10 };
-        var protocols = new Option<string?>("--protocols") { Description = "Rollover order for mms:// URLs, e.g. mmsu,mmst,mmsh (default mmst,mmsh)." };
+        var protocols = new Option<string?>("--protocols") { Description = "Rollover order for mms:// URLs, e.g. rtspu,rtspt,mmst,mmsh (default rtspt,mmst,mmsh)." };
         var command = new Command("record", "Save a stream as a playable, seekable .asf file.")
         {
             target, output, duration, maxBitrate, streams, timeout, protocols,
@@ -43,7 +43,7 @@ internal static class RecordCommand
             try
             {
                 if (!SourceArguments.TryGetUrl(source, out url))
-                    throw new ArgumentException($"{source}: not an mms://, mmst://, mmsu://, mmsh:// or http:// URL or a playlist");
+                    throw new ArgumentException($"{source}: not an mms://, mmst://, mmsu://, mmsh://, rtsp://, rtspt://, rtspu:// or http:// URL or a playlist");
                 options = SourceArguments.ClientOptions(parse.GetValue(timeout), parse.GetValue(protocols));
                 int[]? keep = ParseStreams(parse.GetValue(streams));
                 long? cap = parse.GetValue(maxBitrate);

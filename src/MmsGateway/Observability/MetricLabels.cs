@@ -20,6 +20,8 @@ public static class MetricLabels
         public const string Mmst = "mmst";
         public const string Mmsh = "mmsh";
         public const string Mmsu = "mmsu";
+        public const string Rtspt = "rtspt";
+        public const string Rtspu = "rtspu";
         public const string Http = "http";
     }
 

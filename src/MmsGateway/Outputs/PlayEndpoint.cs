@@ -19,9 +19,9 @@ public static class PlayEndpoint
     private static async Task PlayAsync(HttpContext http, StreamRegistry registry, IOptions<GatewayOptions> options, GatewayMetrics metrics, TimeProvider time)
     {
         var text = http.Request.Query["url"].ToString();
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("mms" or "mmst" or "mmsh" or "mmsu" or "http"))
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("mms" or "mmst" or "mmsh" or "mmsu" or "http" or "rtsp" or "rtspt" or "rtspu"))
         {
-            await http.Response.WriteErrorAsync(StatusCodes.Status400BadRequest, "url must be an mms://, mmst://, mmsh://, mmsu:// or http:// URL", http.RequestAborted).ConfigureAwait(false);
+            await http.Response.WriteErrorAsync(StatusCodes.Status400BadRequest, "url must be an mms://, mmst://, mmsh://, mmsu://, rtsp://, rtspt://, rtspu:// or http:// URL", http.RequestAborted).ConfigureAwait(false);
             return;
         }
         if (options.Value.AllowedHosts.Count == 0 || !UpstreamAddressPolicy.IsAllowedHost(url.IdnHost.Trim('[', ']'), options.Value.AllowedHosts))

@@ -25,6 +25,8 @@ public static class DemoOrigin
             MmstPort = 0,
             HttpPort = 0,
             UdpPort = -1,
+            // RTSP too, on any free port, so that the demo offers every protocol the origin speaks.
+            RtspPort = 0,
             Live = new Dictionary<string, string> { [StreamName] = sample },
         }).GetAwaiter().GetResult();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

@@ -66,13 +66,13 @@ public sealed class GatewayOptions
 /// <summary>One configured stream.</summary>
 public sealed class StreamOptions
 {
-    /// <summary>Required: <c>mms://</c>, <c>mmst://</c>, <c>mmsh://</c>, <c>mmsu://</c> or <c>http://</c> URL.</summary>
+    /// <summary>Required: <c>mms://</c>, <c>mmst://</c>, <c>mmsh://</c>, <c>mmsu://</c>, <c>rtsp://</c>, <c>rtspt://</c>, <c>rtspu://</c> or <c>http://</c> URL.</summary>
     public string Source { get; set; } = "";
 
     /// <summary>Cap on the bitrate taken upstream (bits/s); 0 or absent = no cap.</summary>
     public long? MaxBitrate { get; set; }
 
-    /// <summary>Rollover order for <c>mms://</c>: <c>mmst</c>, <c>mmsh</c>, <c>mmsu</c>.</summary>
+    /// <summary>Rollover order for <c>mms://</c>: <c>rtspt</c>, <c>rtspu</c>, <c>mmst</c>, <c>mmsh</c>, <c>mmsu</c> (default rtspt, mmst, mmsh).</summary>
     public List<string>? Protocols { get; set; }
 
     /// <summary>On-demand content: each viewer gets its own upstream session and may seek (<c>?start=</c>).</summary>
@@ -94,8 +94,8 @@ public sealed class StreamOptions
 /// <summary>Validates <see cref="GatewayOptions"/> at start; each failure names its configuration key.</summary>
 public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
-    private static readonly string[] Schemes = ["mms", "mmst", "mmsh", "mmsu", "http"];
-    private static readonly string[] ProtocolNames = ["mmst", "mmsh", "mmsu"];
+    private static readonly string[] Schemes = ["mms", "mmst", "mmsh", "mmsu", "http", "rtsp", "rtspt", "rtspu"];
+    private static readonly string[] ProtocolNames = ["rtspt", "rtspu", "mmst", "mmsh", "mmsu"];
 
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
@@ -107,10 +107,10 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             if (string.IsNullOrWhiteSpace(s.Source))
                 failures.Add($"{key}:Source is required");
             else if (!Uri.TryCreate(s.Source, UriKind.Absolute, out var uri) || !Schemes.Contains(uri.Scheme))
-                failures.Add($"{key}:Source '{s.Source}' is not an mms://, mmst://, mmsh://, mmsu:// or http:// URL");
+                failures.Add($"{key}:Source '{s.Source}' is not an mms://, mmst://, mmsh://, mmsu://, rtsp://, rtspt://, rtspu:// or http:// URL");
             if (s.MaxBitrate is < 0) failures.Add($"{key}:MaxBitrate must be positive");
             if (s.Protocols is { } protocols && (protocols.Count == 0 || protocols.Any(p => !ProtocolNames.Contains(p, StringComparer.OrdinalIgnoreCase))))
-                failures.Add($"{key}:Protocols must list mmst, mmsh and/or mmsu");
+                failures.Add($"{key}:Protocols must list rtspt, rtspu, mmst, mmsh and/or mmsu");
             if (s.CloseAfter is { } close && close < TimeSpan.Zero) failures.Add($"{key}:CloseAfter must not be negative");
         }
         Positive(failures, "Gateway:ConnectTimeout", options.ConnectTimeout);

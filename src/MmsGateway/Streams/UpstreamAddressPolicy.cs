@@ -15,7 +15,7 @@ namespace MmsGateway.Streams;
 /// </summary>
 public sealed class UpstreamAddressPolicy : IMmsEndpointPolicy
 {
-    private static readonly string[] Schemes = ["mms", "mmst", "mmsu", "mmsh", "http", "https"];
+    private static readonly string[] Schemes = ["mms", "mmst", "mmsu", "mmsh", "http", "https", "rtsp", "rtspt", "rtspu"];
 
     /// <summary>Special-purpose IPv4 ranges (RFC 6890 and the cloud metadata address), most specific first.</summary>
     private static readonly (IPNetwork Network, string What)[] V4Blocked =

@@ -76,6 +76,7 @@ public sealed class ConnectFailureTests
         MmsClientOptions options = Options();
         options.DefaultMmstPort = silent.Port;
         options.DefaultMmshPort = notFound.Port;
+        options.DefaultRtspPort = VlcMmshServer.FreePort(); // RTSP comes first in the default order: nothing listens
 
         var clock = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<MmsClientException>(() =>
@@ -86,6 +87,7 @@ public sealed class ConnectFailureTests
         Assert.Equal(MmsClientStep.Describe, e.Step);
         Assert.Equal(404, e.HttpStatusCode);
         Assert.Collection(e.Attempts,
+            rtsp => Assert.Equal((MmsProtocol.Rtspt, MmsClientErrorKind.Refused), (rtsp.Protocol, rtsp.ErrorKind!.Value)),
             mmst =>
             {
                 Assert.Equal(MmsProtocol.Mmst, mmst.Protocol);
@@ -122,7 +124,7 @@ public sealed class ConnectFailureTests
     }
 
     [Theory]
-    [InlineData("rtsp://127.0.0.1/x")]
+    [InlineData("rtmp://127.0.0.1/x")]
     [InlineData("https://127.0.0.1/x")]
     public async Task Other_schemes_are_not_supported(string url)
     {

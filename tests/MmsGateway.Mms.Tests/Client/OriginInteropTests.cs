@@ -220,11 +220,13 @@ public sealed class OriginInteropTests
         MmsClientOptions options = Options();
         options.DefaultMmstPort = origin.MmstPort > 0 ? origin.MmstPort : FreePort();
         options.DefaultMmshPort = origin.HttpPort;
+        options.DefaultRtspPort = FreePort(); // RTSP comes first in the default order (docs/protocol/rtsp.md#s1.1): nothing listens
         MmsConnectResult result = await MmsConnector.ConnectAsync(new Uri("mms://127.0.0.1/single.wmv"), options, null,
             CancellationToken.None);
         await using IMmsSession session = result.Session;
         Assert.Equal(MmsProtocol.Mmsh, session.Protocol);
-        Assert.Equal([MmsConnectOutcome.Failed, MmsConnectOutcome.Connected], result.Attempts.Select(a => a.Outcome));
+        Assert.Equal([MmsProtocol.Rtspt, MmsProtocol.Mmst, MmsProtocol.Mmsh], result.Attempts.Select(a => a.Protocol));
+        Assert.Equal([MmsConnectOutcome.Failed, MmsConnectOutcome.Failed, MmsConnectOutcome.Connected], result.Attempts.Select(a => a.Outcome));
     }
 
     private static int FreePort()

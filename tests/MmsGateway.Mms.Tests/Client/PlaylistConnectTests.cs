@@ -42,9 +42,10 @@ public sealed class PlaylistConnectTests
         MmsConnectResult result = await MmsConnector.ConnectAsync(asx, Options(), null, CancellationToken.None);
         await using IMmsSession session = result.Session;
         Assert.Equal(MmsProtocol.Mmst, session.Protocol);
-        // mms:// rolls over MMST then MMSH on the dead port, then the second REF connects.
-        Assert.Equal([MmsProtocol.Mmst, MmsProtocol.Mmsh, MmsProtocol.Mmst], result.Attempts.Select(a => a.Protocol));
-        Assert.Equal([MmsConnectOutcome.Failed, MmsConnectOutcome.Failed, MmsConnectOutcome.Connected],
+        // mms:// rolls over RTSP, MMST then MMSH on the dead port (an explicit port applies to every protocol), then
+        // the second REF connects.
+        Assert.Equal([MmsProtocol.Rtspt, MmsProtocol.Mmst, MmsProtocol.Mmsh, MmsProtocol.Mmst], result.Attempts.Select(a => a.Protocol));
+        Assert.Equal([MmsConnectOutcome.Failed, MmsConnectOutcome.Failed, MmsConnectOutcome.Failed, MmsConnectOutcome.Connected],
             result.Attempts.Select(a => a.Outcome));
         Assert.Equal(MmsReadResultKind.Packet, (await session.ReadAsync(CancellationToken.None)).Kind);
     }

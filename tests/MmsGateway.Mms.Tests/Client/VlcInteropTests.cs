@@ -115,12 +115,14 @@ public sealed class VlcInteropTests(VlcSingleBitrateFixture vlc) : IClassFixture
         MmsClientOptions options = Options();
         options.DefaultMmstPort = VlcMmshServer.FreePort(); // nothing listens there
         options.DefaultMmshPort = vlc.Server.Port;
+        options.DefaultRtspPort = VlcMmshServer.FreePort(); // RTSP comes first in the default order: nothing listens
         MmsConnectResult result = await MmsConnector.ConnectAsync(new Uri("mms://127.0.0.1/"), options, null,
             CancellationToken.None);
         await using IMmsSession session = result.Session;
 
         Assert.Equal(MmsProtocol.Mmsh, session.Protocol);
         Assert.Collection(result.Attempts,
+            rtsp => Assert.Equal((MmsProtocol.Rtspt, MmsClientErrorKind.Refused), (rtsp.Protocol, rtsp.ErrorKind!.Value)),
             mmst =>
             {
                 Assert.Equal(MmsProtocol.Mmst, mmst.Protocol);

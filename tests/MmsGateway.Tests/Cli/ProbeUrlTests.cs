@@ -16,8 +16,9 @@ public sealed class ProbeUrlTests
     public async Task Rollover_winner_and_failed_attempts_are_reported()
     {
         await using CliOrigin origin = await CliOrigin.StartAsync(4);
-        // An explicit port serves every protocol: MMST meets the origin's HTTP port, which waits for an HTTP request
-        // and never answers the MMST Connect, so the handshake deadline passes; MMSH then plays.
+        // An explicit port serves every protocol: RTSP (first in the default order) meets the origin's HTTP port,
+        // which answers in HTTP, so that attempt fails at once; MMST meets it too, and as the server waits for an HTTP
+        // request and never answers the MMST Connect, the handshake deadline passes; MMSH then plays.
         ToolResult result = await CliOrigin.RunAsync("probe", "--json", "--timeout", "1.5", $"mms://127.0.0.1:{origin.Server.HttpPort}/single.wmv");
         Assert.True(result.ExitCode == 0, result.ToString());
         ProbeReport report = JsonSerializer.Deserialize<ProbeReport>(result.StandardOutput, Json)!;
@@ -27,6 +28,11 @@ public sealed class ProbeUrlTests
         Assert.Equal(["video", "audio"], report.Streams.Select(s => s.Type));
         Assert.All(report.Streams, s => Assert.True(s.Bitrate > 0));
         Assert.Collection(report.Attempts!,
+            rtsp =>
+            {
+                Assert.Equal(("rtspt", "failed", "handshake", "not an MMS server"), (rtsp.Protocol, rtsp.Outcome, rtsp.Step, rtsp.Cause));
+                Assert.InRange(rtsp.ElapsedMs, 0, 1000);
+            },
             mmst =>
             {
                 Assert.Equal(("mmst", "failed", "handshake", "timed out"), (mmst.Protocol, mmst.Outcome, mmst.Step, mmst.Cause));

@@ -8,7 +8,7 @@ public class ServeCommandTests
 
     [Theory]
     [InlineData("--Gateway:Streams:bad:Source=ftp://host/x", "Gateway:Streams:bad:Source")]
-    [InlineData("--Gateway:Streams:bad:Protocols:0=rtsp", "Gateway:Streams:bad:Protocols")]
+    [InlineData("--Gateway:Streams:bad:Protocols:0=rtmp", "Gateway:Streams:bad:Protocols")]
     [InlineData("--Gateway:ReconnectInitialDelay=-00:00:01", "Gateway:ReconnectInitialDelay")]
     public async Task A_bad_configuration_value_stops_start_up_with_one_line_naming_the_key(string setting, string key)
     {

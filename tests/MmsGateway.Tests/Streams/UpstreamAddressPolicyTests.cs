@@ -83,7 +83,9 @@ public sealed class UpstreamAddressPolicyTests
     [InlineData("mms://media.example.com.evil.net/live", false)]
     [InlineData("file:///etc/passwd", false)]
     [InlineData("ftp://media.example.com/x", false)]
-    [InlineData("rtsp://media.example.com/x", false)]
+    [InlineData("rtsp://media.example.com/x", true)]
+    [InlineData("rtspu://media.example.com/x", true)]
+    [InlineData("rtmp://media.example.com/x", false)]
     [InlineData("mms://127.0.0.1/live", false)]
     public void Urls_need_a_streaming_scheme_and_a_listed_host(string url, bool allowed) =>
         Assert.Equal(allowed, Strict.CheckUrl(new Uri(url)) is null);

@@ -6,7 +6,7 @@ namespace MmsGateway.Cli.Probe;
 /// <summary>What <c>probe</c> and <c>record</c> share: telling URLs from file paths, and the client options.</summary>
 internal static class SourceArguments
 {
-    private static readonly string[] Schemes = ["mms", "mmst", "mmsu", "mmsh", "http", "https", "file"];
+    private static readonly string[] Schemes = ["mms", "mmst", "mmsu", "mmsh", "http", "https", "file", "rtsp", "rtspt", "rtspu"];
 
     private static readonly string[] PlaylistExtensions = [".asx", ".wax", ".wvx", ".wmx", ".nsc", ".asxini"];
 
@@ -57,7 +57,7 @@ internal static class SourceArguments
                 if (!Enum.TryParse(name, ignoreCase: true, out MmsProtocol protocol) || protocol == MmsProtocol.Multicast
                     || !Enum.IsDefined(protocol) || int.TryParse(name, CultureInfo.InvariantCulture, out _))
                 {
-                    throw new ArgumentException($"--protocols: '{name}' is not mmst, mmsh or mmsu");
+                    throw new ArgumentException($"--protocols: '{name}' is not rtspt, rtspu, mmst, mmsh or mmsu");
                 }
 
                 order.Add(protocol);
