@@ -56,7 +56,7 @@ internal sealed class RawRtspClient : IAsyncDisposable
         await _stream.WriteAsync(output.WrittenMemory, cts.Token);
         while (true)
         {
-            var (head, answer) = await ReadMessageAsync(cts.Token) ?? throw new IOException($"connection closed before the answer to {method}");
+            var (head, answer) = await ReadMessageAsync(cts.Token, null) ?? throw new IOException($"connection closed before the answer to {method}");
             if (head.IsRequest)
             {
                 ServerRequests.Add((head, answer));
@@ -75,8 +75,8 @@ internal sealed class RawRtspClient : IAsyncDisposable
         {
             while (!until())
             {
-                if (await ReadMessageAsync(cts.Token) is not { } message) return until();
-                if (message.Head.IsRequest) ServerRequests.Add(message);
+                if (await ReadMessageAsync(cts.Token, until) is not { } message) return until();
+                if (message.Head is { IsRequest: true }) ServerRequests.Add(message);
             }
             return true;
         }
@@ -94,7 +94,7 @@ internal sealed class RawRtspClient : IAsyncDisposable
         {
             while (true)
             {
-                if (await ReadMessageAsync(cts.Token) is not { } message) return true;
+                if (await ReadMessageAsync(cts.Token, null) is not { } message) return true;
                 if (message.Head.IsRequest) ServerRequests.Add(message);
             }
         }
@@ -108,8 +108,11 @@ internal sealed class RawRtspClient : IAsyncDisposable
         }
     }
 
-    /// <summary>The next RTSP message, collecting frames on the way; null when the connection closed.</summary>
-    private async Task<(RtspMessageHead Head, byte[] Body)?> ReadMessageAsync(CancellationToken ct)
+    /// <summary>
+    /// The next RTSP message, collecting frames on the way; null when the connection closed. With
+    /// <paramref name="until"/>, returns (with a null head) as soon as it holds after a frame.
+    /// </summary>
+    private async Task<(RtspMessageHead Head, byte[] Body)?> ReadMessageAsync(CancellationToken ct, Func<bool>? until)
     {
         while (true)
         {
@@ -120,6 +123,7 @@ internal sealed class RawRtspClient : IAsyncDisposable
             {
                 Frames.Add((frame.Channel, frame.Payload.ToArray()));
                 Consume((int)reader.Consumed);
+                if (until?.Invoke() == true) return (null!, []);
                 continue;
             }
             if (kind == RtspStreamItem.Message && RtspHeadParser.TryParseMessage(ref reader, RtspLimits.Default, out var head, out var body))

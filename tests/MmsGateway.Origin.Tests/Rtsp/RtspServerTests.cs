@@ -274,4 +274,35 @@ public sealed class RtspServerTests(OriginHarness origin) : IClassFixture<Origin
         Assert.All(received, r => Assert.True(r.Length <= 1500));
         Assert.Equal(96, RtpHeader.Parse(received[0]).PayloadType);
     }
+
+    [Fact]
+    public async Task A_seek_restarts_at_the_key_frame_before_the_range_with_whole_packets()
+    {
+        await using var client = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
+        var url = origin.Rtsp("single.wmv");
+        var sdp = await client.DescribeAsync(url);
+        var packetSize = sdp.MaxPacketSize!.Value;
+        var nptStart = sdp.Range!.Value.StartSeconds!.Value; // the preroll: npt runs on presentation time (docs/protocol/rtsp.md#s3.3)
+        var video = sdp.Media.Single(m => m.MediaType == "video").StreamNumber!.Value;
+        var audio = sdp.Media.Single(m => m.MediaType == "audio").StreamNumber!.Value;
+        await client.RequestAsync(RtspMethods.Setup, $"{url}/stream={video}", Tcp(0));
+        await client.RequestAsync(RtspMethods.Setup, $"{url}/stream={audio}", Tcp(2));
+        await client.RequestAsync(RtspMethods.Play, url + "/", new RtspHeaders().Add("Range", "npt=0.000-"));
+        Assert.True(await client.ReadUntilAsync(() => client.Frames.Count > 10, TimeSpan.FromSeconds(20)));
+        Assert.Equal(200, (await client.RequestAsync(RtspMethods.Pause, url + "/")).Head.StatusCode);
+        var mark = client.Frames.Count;
+        var target = nptStart + 5.0;
+        var (play, _) = await client.RequestAsync(RtspMethods.Play, url + "/", new RtspHeaders().Add("Range", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"npt={target:0.000}-")));
+        Assert.Equal(200, play.StatusCode);
+        Assert.True(await client.ClosedWithinAsync(TimeSpan.FromSeconds(30)));
+        var packets = AsfPackets(client.Frames.Skip(mark).Where(f => f.Channel == 0).Select(f => f.Payload), packetSize);
+        Assert.NotEmpty(packets);
+        // Every packet after the seek parses whole; the first video object is a key frame at or shortly before 5 s.
+        var payloads = packets.SelectMany(p => Payloads(p, packetSize)).ToList();
+        var firstVideo = payloads.First(p => p.StreamNumber == video && p.StartsMediaObject);
+        Assert.True(firstVideo.IsKeyFrame);
+        Assert.InRange(firstVideo.PresentationTime / 1000.0, target - 1.5, target + 0.1);
+        Assert.True(client.ServerRequests.Count(r => r.Head.Method == RtspMethods.SetParameter) == 1,
+            string.Join(" | ", client.ServerRequests.Select(r => $"{r.Head.Method} CSeq {r.Head.CSeq} {r.Head.Headers["RTP-Info"]}")));
+    }
 }
