@@ -3,6 +3,7 @@ using MmsGateway.Asf.Objects;
 using MmsGateway.Asf.Packets;
 using MmsGateway.Mms.Client;
 using MmsGateway.Origin;
+using MmsGateway.Testing;
 
 namespace MmsGateway.Mms.Tests.Client;
 
