@@ -13,7 +13,9 @@ namespace MmsGateway.Benchmarks.Load;
 /// rate and what a viewer reading the origin directly got in the same window: the test file's bit rate varies, so a
 /// window on a quiet stretch gets less than the mean, and a server that buffers a few seconds plays another stretch
 /// than the origin's viewer in the same window).
-/// Usage: fanout [file] [--viewers 10,100,150,500,1000] [--warmup S] [--window S] [--targets gateway,gateway-tuned,vlc,gateway-asf]
+/// The gateway reads the origin over MMSH; <c>gateway-mmst</c> and <c>gateway-rtsp</c> are the same gateway reading
+/// it over MMST and over MS-RTSP (interleaved TCP), to compare the upstream protocols in one run.
+/// Usage: fanout [file] [--viewers 10,100,150,500,1000] [--warmup S] [--window S] [--targets gateway,gateway-tuned,vlc,gateway-asf,gateway-mmst,gateway-rtsp]
 /// [--gateway-config "--Gateway:Key=value ..."]
 /// </summary>
 public static class FanOut
@@ -35,14 +37,15 @@ public static class FanOut
         Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine(LoadRig.DescribeGateway());
 
-        int originMmst = MeasuredProcess.FreePort(), originHttp = MeasuredProcess.FreePort();
-        await using var origin = await rig.StartOriginAsync(originMmst, originHttp);
+        int originMmst = MeasuredProcess.FreePort(), originHttp = MeasuredProcess.FreePort(), originRtsp = MeasuredProcess.FreePort();
+        await using var origin = await rig.StartOriginAsync(originMmst, originHttp, originRtsp);
+        var upstreams = new Upstreams(originHttp, originMmst, originRtsp);
         var rows = new List<string>();
         foreach (var n in counts)
         {
             foreach (var target in targets)
             {
-                var row = await MeasureAsync(rig, target, n, originHttp, rate, warmup, window, gatewayConfig);
+                var row = await MeasureAsync(rig, target, n, upstreams, rate, warmup, window, gatewayConfig);
                 rows.Add(row);
                 Console.WriteLine(row);
             }
@@ -89,22 +92,31 @@ public static class FanOut
     private static string Marginal(long bytes, int viewers) =>
         viewers > 0 ? (bytes / 1024.0 / viewers).ToString("0.0", CultureInfo.InvariantCulture) : "–";
 
-    private static async Task<string> MeasureAsync(LoadRig rig, string target, int viewers, int originHttp, double rate, TimeSpan warmup, TimeSpan window, string[] gatewayConfig)
+    /// <summary>The origin's ports: MMSH (the default upstream and the reference viewer's), MMST, MS-RTSP.</summary>
+    private sealed record Upstreams(int Http, int Mmst, int Rtsp);
+
+    private static async Task<string> MeasureAsync(LoadRig rig, string target, int viewers, Upstreams upstreams, double rate, TimeSpan warmup, TimeSpan window, string[] gatewayConfig)
     {
         var port = MeasuredProcess.FreePort();
+        var originHttp = upstreams.Http;
+        // A later Source on the command line replaces the rig's MMSH one.
+        string Source(string scheme, int originPort) =>
+            string.Create(CultureInfo.InvariantCulture, $"--Gateway:Streams:{rig.ChannelName}:Source={scheme}://127.0.0.1:{originPort}/{rig.ChannelName}");
         await using var server = target switch
         {
             "vlc" => await rig.StartVlcAsync(port, originHttp),
             "gateway" or "gateway-asf" => await rig.StartGatewayAsync(port, originHttp, gatewayConfig),
+            "gateway-mmst" => await rig.StartGatewayAsync(port, originHttp, [Source("mmst", upstreams.Mmst), .. gatewayConfig]),
+            "gateway-rtsp" => await rig.StartGatewayAsync(port, originHttp, [Source("rtsp", upstreams.Rtsp), .. gatewayConfig]),
             // The configuration a large fan-out should run with (benchmarks/README.md): 200-ms coalescing, no spinning.
             "gateway-tuned" => await rig.StartGatewayAsync(port, originHttp, LoadRig.TunedEnvironment,
                 ["--Gateway:ViewerFlushInterval=00:00:00.2", .. gatewayConfig]),
-            _ => throw new ArgumentException($"unknown target {target} (gateway, gateway-tuned, gateway-asf, vlc)"),
+            _ => throw new ArgumentException($"unknown target {target} (gateway, gateway-tuned, gateway-asf, gateway-mmst, gateway-rtsp, vlc)"),
         };
         var (path, request) = target switch
         {
             "vlc" => ("/", ViewerRequest.WmspPlay),
-            "gateway" or "gateway-tuned" => ($"/streams/{rig.ChannelName}/live.asf", ViewerRequest.WmspPlay),
+            "gateway" or "gateway-tuned" or "gateway-mmst" or "gateway-rtsp" => ($"/streams/{rig.ChannelName}/live.asf", ViewerRequest.WmspPlay),
             _ => ($"/streams/{rig.ChannelName}/live.asf", ViewerRequest.PlainAsf),
         };
         // The baseline is the server serving its upstream to nobody once its memory has stopped growing: a

@@ -69,15 +69,19 @@ public sealed class LoadRig(string file, string workDirectory)
         return asf.PacketCount * (double)asf.PacketSize / seconds;
     }
 
-    /// <summary>The origin, live channel <see cref="ChannelName"/> on MMST <paramref name="mmstPort"/> and MMSH <paramref name="httpPort"/>.</summary>
-    public async Task<MeasuredProcess> StartOriginAsync(int mmstPort, int httpPort)
+    /// <summary>
+    /// The origin, live channel <see cref="ChannelName"/> on MMST <paramref name="mmstPort"/>, MMSH
+    /// <paramref name="httpPort"/> and (unless -1) MS-RTSP <paramref name="rtspPort"/>.
+    /// </summary>
+    public async Task<MeasuredProcess> StartOriginAsync(int mmstPort, int httpPort, int rtspPort = -1)
     {
         var origin = MeasuredProcess.Start("origin", "dotnet",
         [
             GatewayDll(), "origin", "--root", Path.GetDirectoryName(File)!, "--address", "127.0.0.1",
             "--mmst-port", mmstPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--udp-port", "-1", "--live", $"{ChannelName}={File}",
+            "--udp-port", "-1", "--rtsp-port", rtspPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--live", $"{ChannelName}={File}",
         ], WorkDirectory);
         await MeasuredProcess.WaitForPortAsync(httpPort, TimeSpan.FromSeconds(30), origin);
         return origin;

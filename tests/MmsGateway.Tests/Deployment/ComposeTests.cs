@@ -83,9 +83,14 @@ public class ComposeTests
         var origin = Command(services.GetProperty("origin"));
         // Across containers the origin must listen on every interface (its default is loopback).
         Assert.Equal("0.0.0.0", origin[Array.IndexOf(origin, "--address") + 1]);
-        var mmstPort = origin[Array.IndexOf(origin, "--mmst-port") + 1];
+        // The gateway names no port: mms:// rollover tries MS-RTSP on 554, then MMST on 1755 (docs/protocol/rollover.md#s8),
+        // so the origin must listen on exactly those, and may bind 554 as the image's non-root user.
+        Assert.Equal("554", origin[Array.IndexOf(origin, "--rtsp-port") + 1]);
+        Assert.Equal("1755", origin[Array.IndexOf(origin, "--mmst-port") + 1]);
+        var unprivilegedFrom = services.GetProperty("origin").GetProperty("sysctls").GetProperty("net.ipv4.ip_unprivileged_port_start");
+        Assert.Equal("0", unprivilegedFrom.ValueKind == System.Text.Json.JsonValueKind.Number ? unprivilegedFrom.GetRawText() : unprivilegedFrom.GetString());
         var source = services.GetProperty("gateway").GetProperty("environment").GetProperty("Gateway__Streams__demo__Source").GetString();
-        Assert.Equal($"mms://origin:{mmstPort}/demo", source);
+        Assert.Equal("mms://origin/demo", source);
         Assert.Contains(services.GetProperty("gateway").GetProperty("ports").EnumerateArray(), p => p.GetString()!.EndsWith(":8080", StringComparison.Ordinal));
 
         var prometheus = await HelmYaml.ParseAsync(await File.ReadAllTextAsync(RepoPaths.Combine("deploy", "prometheus.yml")));
