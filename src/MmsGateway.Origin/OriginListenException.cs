@@ -37,6 +37,27 @@ public sealed class OriginListenException : IOException
         _ => e.Message,
     };
 
+    /// <summary>
+    /// Creates a server with <paramref name="create"/> and starts it with <paramref name="start"/>; a socket failure
+    /// in either becomes an <see cref="OriginListenException"/>, and a server that failed to start is disposed first.
+    /// </summary>
+    internal static T Start<T>(string listener, IPAddress address, int port, string option, Func<T> create, Action<T> start)
+        where T : IAsyncDisposable =>
+        Open(listener, address, port, option, () =>
+        {
+            var server = create();
+            try
+            {
+                start(server);
+                return server;
+            }
+            catch
+            {
+                server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+                throw;
+            }
+        });
+
     /// <summary>Runs <paramref name="open"/> and turns a socket failure into an <see cref="OriginListenException"/>.</summary>
     internal static T Open<T>(string listener, IPAddress address, int port, string option, Func<T> open)
     {

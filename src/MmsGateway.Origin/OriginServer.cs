@@ -91,20 +91,8 @@ public sealed partial class OriginServer : IAsyncDisposable
             }
             if (options.MmstPort >= 0 && !faults.Refuses("mmst"))
             {
-                mmst = OriginListenException.Open("MMST (TCP)", options.Address, options.MmstPort, "--mmst-port", () =>
-                {
-                    var server = new MmstServer(context, mmsu, options.Address, options.MmstPort);
-                    try
-                    {
-                        server.Start();
-                        return server;
-                    }
-                    catch
-                    {
-                        server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
-                        throw;
-                    }
-                });
+                mmst = OriginListenException.Start("MMST (TCP)", options.Address, options.MmstPort, "--mmst-port",
+                    () => new MmstServer(context, mmsu, options.Address, options.MmstPort), server => server.Start());
             }
             context.MmstPort = mmst?.Port ?? -1;
             foreach (var (name, group) in options.Multicast)
@@ -114,37 +102,13 @@ public sealed partial class OriginServer : IAsyncDisposable
             }
             if (options.HttpPort >= 0 && !faults.Refuses("mmsh"))
             {
-                mmsh = OriginListenException.Open("MMSH (HTTP)", options.Address, options.HttpPort, "--http-port", () =>
-                {
-                    var server = new MmshServer(context, options.Address, options.HttpPort, (connection, ct) => PlainRoutes.TryHandleAsync(context, connection, ct));
-                    try
-                    {
-                        server.Start();
-                        return server;
-                    }
-                    catch
-                    {
-                        server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
-                        throw;
-                    }
-                });
+                mmsh = OriginListenException.Start("MMSH (HTTP)", options.Address, options.HttpPort, "--http-port",
+                    () => new MmshServer(context, options.Address, options.HttpPort, (connection, ct) => PlainRoutes.TryHandleAsync(context, connection, ct)), server => server.Start());
             }
             if (options.RtspPort >= 0 && !faults.Refuses("rtsp"))
             {
-                rtsp = OriginListenException.Open("RTSP (TCP)", options.Address, options.RtspPort, "--rtsp-port", () =>
-                {
-                    var server = new RtspServer(context, options.Address, options.RtspPort);
-                    try
-                    {
-                        server.Start();
-                        return server;
-                    }
-                    catch
-                    {
-                        server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
-                        throw;
-                    }
-                });
+                rtsp = OriginListenException.Start("RTSP (TCP)", options.Address, options.RtspPort, "--rtsp-port",
+                    () => new RtspServer(context, options.Address, options.RtspPort), server => server.Start());
             }
         }
         catch
