@@ -10,7 +10,7 @@ namespace MmsGateway.Mms.Tests.Client;
 /// them it counts what it lost and drops the ASF packets torn by it (docs/protocol/rtsp.md#s4.4). Either way every
 /// packet delivered is one of the file's, payload by payload, in order.
 /// </summary>
-public sealed class RtspLossTests
+public sealed class RtspLossTests(ITestOutputHelper output)
 {
     private static MmsClientOptions Options(int maxNacks) => new()
     {
@@ -31,7 +31,7 @@ public sealed class RtspLossTests
     /// Plays single.wmv over RTSPU; asserts the delivered packets are the file's in order with some skipped (never a
     /// changed one) and returns how many of the file's packets were skipped.
     /// </summary>
-    private static async Task<(int Missing, int Delivered, RtspLosses Losses, UpstreamLossCounts Counts)> PlayAsync(TestOrigin origin, int maxNacks)
+    private async Task<(int Missing, int Delivered, RtspLosses Losses, UpstreamLossCounts Counts)> PlayAsync(TestOrigin origin, int maxNacks)
     {
         TestMedia media = TestMedia.Load(Path.Combine(origin.Root, "single.wmv"));
         MmsConnectResult result = await MmsConnector.ConnectAsync(origin.Url("rtspu", "single.wmv"), Options(maxNacks), null, CancellationToken.None);
@@ -56,6 +56,7 @@ public sealed class RtspLossTests
 
         missing += expected.Count - next;
         var rtsp = (RtspSession)session;
+        output.WriteLine($"file {expected.Count} packets, delivered {packets.Count}, missing {missing}; {rtsp.Losses}; {rtsp.LossCounts}");
         return (missing, packets.Count, rtsp.Losses, rtsp.LossCounts);
     }
 
@@ -66,6 +67,7 @@ public sealed class RtspLossTests
         var (missing, delivered, losses, counts) = await PlayAsync(origin, maxNacks: 2);
         (long dropped, long resent) = origin.Server.RtspUdpCounters;
 
+        output.WriteLine($"origin: {dropped} dropped, {resent} resent");
         Assert.True(dropped > 0, "the origin dropped nothing");
         Assert.True(resent > 0, "the origin resent nothing");
         Assert.True(losses.NacksSent > 0);
@@ -89,6 +91,7 @@ public sealed class RtspLossTests
         var (missing, delivered, losses, counts) = await PlayAsync(origin, maxNacks: 0);
         (long dropped, long resent) = origin.Server.RtspUdpCounters;
 
+        output.WriteLine($"origin: {dropped} dropped, {resent} resent");
         Assert.True(dropped > 0, "the origin dropped nothing");
         Assert.Equal(0, losses.NacksSent);
         Assert.Equal(0, resent);
