@@ -1,6 +1,7 @@
 using MmsGateway.Mms.Client;
 using MmsGateway.Origin;
 using MmsGateway.Testing;
+using Xunit.Abstractions;
 
 namespace MmsGateway.Mms.Tests.Client;
 
@@ -87,7 +88,7 @@ public sealed class RtspLossTests(ITestOutputHelper output)
     [Fact]
     public async Task Without_NACKs_losses_are_counted_and_no_torn_packet_is_delivered()
     {
-        await using TestOrigin origin = await StartAsync(lossPercent: 10);
+        await using TestOrigin origin = await StartAsync(lossPercent: 5);
         var (missing, delivered, losses, counts) = await PlayAsync(origin, maxNacks: 0);
         (long dropped, long resent) = origin.Server.RtspUdpCounters;
 
