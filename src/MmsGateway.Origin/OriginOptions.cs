@@ -38,7 +38,7 @@ public sealed record OriginOptions
     /// <summary>Per-session throughput cap in bits per second; 0 = none. Changeable while running.</summary>
     public long RateBps { get; init; }
 
-    /// <summary>Percentage of first-time MMSU datagrams dropped on purpose, so resend can be tested.</summary>
+    /// <summary>Percentage of first-time MMSU datagrams and RTSP's RTP datagrams over UDP dropped on purpose, so resend can be tested.</summary>
     public double UdpLossPercent { get; init; }
 
     public OriginFaults Faults { get; init; } = new();

@@ -66,6 +66,12 @@ public sealed partial class OriginServer : IAsyncDisposable
     /// <summary>MMSU datagrams dropped on purpose and datagrams sent again on request.</summary>
     public (long Dropped, long Resent) UdpCounters => (_mmsu?.Dropped ?? 0, _mmsu?.Resent ?? 0);
 
+    /// <summary>
+    /// RTSP's RTP datagrams over UDP dropped on purpose (<see cref="OriginOptions.UdpLossPercent"/>) and RTP packets
+    /// sent again answering a NACK (docs/protocol/rtsp.md#s7.1), as <see cref="UdpCounters"/> are MMSU's.
+    /// </summary>
+    public (long Dropped, long Resent) RtspUdpCounters => (_rtsp?.Dropped ?? 0, _rtsp?.Retransmitted ?? 0);
+
     public static Task<OriginServer> StartAsync(OriginOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null)
     {
         options.Validate();

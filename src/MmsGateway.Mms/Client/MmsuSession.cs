@@ -17,7 +17,7 @@ namespace MmsGateway.Mms.Client;
 /// loop reads the control connection (pings, acknowledgements, end of stream) while the reader takes packets from
 /// the channel's reorder window. Server-side playlists are not followed over UDP.
 /// </summary>
-internal sealed partial class MmsuSession : MmstControlledSession
+internal sealed partial class MmsuSession : MmstControlledSession, IUpstreamLossReport
 {
     /// <summary>ReadBlock tries over UDP before giving up (MS-MMSP 3.1.6.1: the Header timer, at most 4 retries).</summary>
     private const int HeaderTries = 4;
@@ -47,6 +47,9 @@ internal sealed partial class MmsuSession : MmstControlledSession
 
     /// <summary>The data channel's counters (resend requests, recovered and lost packets).</summary>
     internal MmsuDataChannel DataChannel => _udp;
+
+    /// <summary>Datagrams recovered by resend requests and given up on (docs/protocol/mmsu.md#s1.8.7); none torn.</summary>
+    public UpstreamLossCounts LossCounts => new(_udp.Recovered, _udp.Lost, 0);
 
     /// <summary>Connects and plays from the start. Throws <see cref="MmsClientException"/> or <see cref="MmsRedirectException"/>.</summary>
     public static async Task<MmsuSession> ConnectAsync(Uri url, string host, int port, MmsClientOptions options,

@@ -10,7 +10,7 @@ namespace MmsGateway.Mms.Client;
 /// (the same signal as a server-side playlist, docs/protocol/mmst.md#s1.5.11). An endless REPEAT starts again from its first entry; a
 /// whole round in which nothing connects ends the stream.
 /// </summary>
-internal sealed partial class PlaylistSession : IMmsSession
+internal sealed partial class PlaylistSession : IMmsSession, IUpstreamLossReport
 {
     private readonly Uri _url;
     private readonly IReadOnlyList<PlaylistEntry> _entries;
@@ -18,6 +18,7 @@ internal sealed partial class PlaylistSession : IMmsSession
     private readonly int? _loopStart;
     private IMmsSession _current;
     private int _index;
+    private UpstreamLossCounts _finishedLosses;
 
     public PlaylistSession(Uri url, IReadOnlyList<PlaylistEntry> entries, int index, IMmsSession current,
         MmsConnector.ConnectContext context)
@@ -42,6 +43,12 @@ internal sealed partial class PlaylistSession : IMmsSession
     public bool IsBroadcast => _current.IsBroadcast;
 
     public AsfStreamSet SelectedStreams => _current.SelectedStreams;
+
+    /// <summary>The losses of the entries played so far and of the one playing (none for entries over TCP).</summary>
+    public UpstreamLossCounts LossCounts => _current is IUpstreamLossReport report ? Add(_finishedLosses, report.LossCounts) : _finishedLosses;
+
+    private static UpstreamLossCounts Add(UpstreamLossCounts a, UpstreamLossCounts b) =>
+        new(a.Recovered + b.Recovered, a.Lost + b.Lost, a.Torn + b.Torn);
 
     /// <summary>The playlist entry playing now (0-based).</summary>
     public int EntryIndex => _index;
@@ -85,6 +92,7 @@ internal sealed partial class PlaylistSession : IMmsSession
             return read;
         }
 
+        if (_current is IUpstreamLossReport finished) _finishedLosses = Add(_finishedLosses, finished.LossCounts);
         await _current.DisposeAsync().ConfigureAwait(false);
         _current = following;
         _index = connected;

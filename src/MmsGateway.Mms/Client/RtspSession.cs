@@ -29,7 +29,7 @@ namespace MmsGateway.Mms.Client;
 /// reader). A seek takes the reader's turn and waits for its PAUSE and PLAY answers itself.
 /// </para>
 /// </summary>
-internal sealed partial class RtspSession : IMmsSession
+internal sealed partial class RtspSession : IMmsSession, IUpstreamLossReport
 {
     /// <summary>
     /// One RTSP message must fit the connection's receive buffer (<see cref="MmsConnection.Capacity"/>), so the SDP is
@@ -66,6 +66,8 @@ internal sealed partial class RtspSession : IMmsSession
 
     private MmsConnection? _connection;
     private RtspUdpChannel? _udp;
+    private long _lostBefore;
+    private long _tornBefore;
     private AsfRtpDepacketizer? _depacketizer;
     private ITimer? _keepAliveTimer;
     private Task<bool>? _controlReceive;
@@ -160,6 +162,20 @@ internal sealed partial class RtspSession : IMmsSession
         _udp?.ForeignDatagrams ?? 0,
         _udp?.NacksSent ?? 0,
         _udp?.Recovered ?? 0);
+
+    /// <summary>
+    /// For the gateway's metrics: RTSPU packets recovered after a gap was noticed, RTP packets never received and
+    /// ASF packets torn by them (docs/protocol/rtsp.md#s4.4), over the session's depacketizers so far.
+    /// </summary>
+    public UpstreamLossCounts LossCounts
+    {
+        get
+        {
+            AsfRtpDepacketizerStatistics current = _depacketizer?.Statistics ?? default;
+            return new UpstreamLossCounts(_udp?.Recovered ?? 0,
+                _lostBefore + current.LostRtpPackets, _tornBefore + current.TornPackets);
+        }
+    }
 
     private MmsConnection Connection => _connection!;
 
@@ -903,6 +919,10 @@ internal sealed partial class RtspSession : IMmsSession
                         _pendingHeaderChange = true;
                         if (_depacketizer is null || _depacketizer.PacketSize != _current.PacketSize)
                         {
+                            // LossCounts stay cumulative across the new depacketizer.
+                            AsfRtpDepacketizerStatistics before = _depacketizer?.Statistics ?? default;
+                            _lostBefore += before.LostRtpPackets;
+                            _tornBefore += before.TornPackets;
                             _depacketizer = new AsfRtpDepacketizer(_current.PacketSize);
                         }
 

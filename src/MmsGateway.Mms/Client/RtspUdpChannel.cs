@@ -309,7 +309,8 @@ internal sealed partial class RtspUdpChannel : IAsyncDisposable
                 {
                     Interlocked.Increment(ref _lostPackets);
                     _next = (_next + 1) & 0xFFFF;
-                    _gapSince = now; // the next missing one (if any) waits from now
+                    // The next missing one (if any) waits from now; one present is not a recovery (gap cleared).
+                    _gapSince = 0;
                     _nacksForGap = _options.RtspuMaxNacks; // and is not asked for again: the time is used up
                     continue;
                 }

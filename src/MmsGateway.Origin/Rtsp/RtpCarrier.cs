@@ -11,8 +11,10 @@ namespace MmsGateway.Origin.Rtsp;
 /// Every peer demultiplexes all ASF streams from one carrier, so it goes to the first audio/video stream set up:
 /// its interleaved RTP channel over TCP, or its client port over UDP (docs/protocol/rtsp.md#s2.3). Over UDP each
 /// packet is cut into fragments of about 1400 bytes (docs/protocol/rtsp.md#s4.7) and the last RTP packets are kept,
-/// so a NACK on the rtx stream can have them sent again (docs/protocol/rtsp.md#s7.1). Buffers are preallocated:
-/// nothing is allocated per packet.
+/// so a NACK on the rtx stream can have them sent again (docs/protocol/rtsp.md#s7.1). <see cref="OriginOptions.UdpLossPercent"/>
+/// drops that share of the RTP datagrams on purpose (after they are remembered, so a NACK still finds them; the
+/// resends answering a NACK go out from the rtx port and are never dropped), as MMSU's first transmissions are.
+/// Buffers are preallocated: nothing is allocated per packet.
 /// </summary>
 internal sealed class RtpCarrier : IPacketSink
 {
@@ -32,12 +34,17 @@ internal sealed class RtpCarrier : IPacketSink
     private readonly int[]? _historyLengths;
     private readonly int[]? _historySequences;
     private readonly Lock _historyLock = new();
+    private readonly double _lossPercent;
+    private readonly Action? _dropped;
     private long _packets;
     private long _octets;
 
     private RtpCarrier(int packetSize, uint ssrc, ushort firstSequence, int maxRtpPayload,
-        Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? tcpWrite, byte channel, Socket? udp, IPEndPoint? target)
+        Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? tcpWrite, byte channel, Socket? udp, IPEndPoint? target,
+        double lossPercent = 0, Action? dropped = null)
     {
+        _lossPercent = lossPercent;
+        _dropped = dropped;
         _tcpWrite = tcpWrite;
         _unpadded = new byte[packetSize + 8];
         Channel = channel;
@@ -63,9 +70,13 @@ internal sealed class RtpCarrier : IPacketSink
     public static RtpCarrier ForTcp(int packetSize, byte channel, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> write) =>
         new(packetSize, NewSsrc(), NewSequence(), AsfRtpPacketizer.MaxTcpRtpPayload, write, channel, null, null);
 
-    /// <summary>A carrier sending datagrams from <paramref name="socket"/> to <paramref name="target"/>.</summary>
-    public static RtpCarrier ForUdp(int packetSize, Socket socket, IPEndPoint target) =>
-        new(packetSize, NewSsrc(), NewSequence(), UdpRtpPayload, null, 0, socket, target);
+    /// <summary>
+    /// A carrier sending datagrams from <paramref name="socket"/> to <paramref name="target"/>, dropping the server's
+    /// <see cref="OriginOptions.UdpLossPercent"/> of them on purpose (counted by <see cref="RtspServer.CountDropped"/>).
+    /// </summary>
+    public static RtpCarrier ForUdp(int packetSize, Socket socket, IPEndPoint target, RtspServer? server = null) =>
+        new(packetSize, NewSsrc(), NewSequence(), UdpRtpPayload, null, 0, socket, target,
+            server?.Context.Options.UdpLossPercent ?? 0, server is null ? null : server.CountDropped);
 
     public uint Ssrc => _packetizer.Ssrc;
 
@@ -114,6 +125,12 @@ internal sealed class RtpCarrier : IPacketSink
             offset += _lengths[i];
             Remember(rtp.Span);
             Interlocked.Increment(ref _packets);
+            // Counted as sent (sender reports, BYE) and kept for a NACK, but not put on the wire: a loss on purpose.
+            if (_lossPercent > 0 && Random.Shared.NextDouble() * 100 < _lossPercent)
+            {
+                _dropped!();
+                continue;
+            }
             await _udp.SendToAsync(rtp, SocketFlags.None, Target!, cancellationToken).ConfigureAwait(false);
         }
         Interlocked.Add(ref _octets, packet.Length);

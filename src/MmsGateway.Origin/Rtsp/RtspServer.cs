@@ -13,6 +13,7 @@ internal sealed class RtspServer : IAsyncDisposable
 {
     private readonly TcpAcceptor _acceptor;
     private long _retransmitted;
+    private long _dropped;
 
     public RtspServer(OriginContext context, IPAddress address, int port)
     {
@@ -43,6 +44,11 @@ internal sealed class RtspServer : IAsyncDisposable
     public long Retransmitted => Interlocked.Read(ref _retransmitted);
 
     public void CountRetransmitted(int packets) => Interlocked.Add(ref _retransmitted, packets);
+
+    /// <summary>RTP datagrams not sent on purpose (<see cref="OriginOptions.UdpLossPercent"/>).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void CountDropped() => Interlocked.Increment(ref _dropped);
 
     public void Start() => _acceptor.Start();
 

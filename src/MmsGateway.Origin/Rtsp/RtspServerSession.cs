@@ -442,7 +442,7 @@ internal sealed partial class RtspServerSession
                 return;
             }
             if (isRtx) _rtxTarget = rtpTarget;
-            else _carrier ??= RtpCarrier.ForUdp(media.PacketSize, pair.Rtp, rtpTarget);
+            else _carrier ??= RtpCarrier.ForUdp(media.PacketSize, pair.Rtp, rtpTarget, _server);
             // client_port echoed as sent: ffmpeg takes the port of later streams from it (docs/protocol/rtsp.md#s0.5).
             reply = chosen with { ServerPort = new RtspPortPair(pair.RtpPort, pair.RtpPort + 1), Ssrc = _carrier?.Ssrc };
             setup = new RtspSetupStream(head.Uri, isRtx ? 0 : streamNumber, isRtx) { RtcpTarget = rtcpTarget };

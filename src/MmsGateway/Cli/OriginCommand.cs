@@ -18,7 +18,7 @@ internal static class OriginCommand
         var rtspPort = new Option<int>("--rtsp-port") { Description = "MS-RTSP TCP port (-1, the default, disables; 554 is the standard port).", DefaultValueFactory = _ => -1 };
         var live = new Option<string[]>("--live") { Description = "NAME=FILE: loop FILE forever as broadcast NAME (repeatable).", AllowMultipleArgumentsPerToken = false };
         var rate = new Option<long>("--rate") { Description = "Per-session cap in bits/s (0 = none); change it live with /_admin/rate?bps=N." };
-        var udpLoss = new Option<double>("--udp-loss") { Description = "Percent of MMSU datagrams dropped on purpose." };
+        var udpLoss = new Option<double>("--udp-loss") { Description = "Percent of MMSU and RTSP-over-UDP datagrams dropped on purpose (never the resends)." };
         var fault = new Option<string[]>("--fault") { Description = "disconnect-after=S | stall-after=S | garbage-after=S | refuse=mmst,mmsh,mmsu,rtsp | reset-handshake (repeatable)." };
         var auth = new Option<string?>("--auth") { Description = "USER:PASSWORD required over MMST (Basic) and RTSP (Basic or Digest)." };
         var redirect = new Option<string[]>("--redirect") { Description = "NAME=URL: answer NAME with an MMS redirect (repeatable)." };

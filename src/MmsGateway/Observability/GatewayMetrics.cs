@@ -22,11 +22,13 @@ public sealed class GatewayMetrics
     private const string OutputTag = "output";
     private const string ReasonTag = "reason";
     private const string VariantTag = "variant";
+    private const string OutcomeTag = "outcome";
 
     private readonly UpDownCounter<long> _upstreamSessions;
     private readonly Counter<long> _connectAttempts;
     private readonly Counter<long> _reconnects;
     private readonly Counter<long> _upstreamBytes;
+    private readonly Counter<long> _upstreamLostPackets;
     private readonly UpDownCounter<long> _viewers;
     private readonly Counter<long> _viewerBytes;
     private readonly Counter<long> _droppedPackets;
@@ -53,6 +55,8 @@ public sealed class GatewayMetrics
             "Reconnects after an upstream session was lost.");
         _upstreamBytes = meter.CreateCounter<long>("mmsgw_upstream_bytes", "By",
             "Bytes read from upstream servers.");
+        _upstreamLostPackets = meter.CreateCounter<long>("mmsgw_upstream_lost_packets", "{packet}",
+            "Packets missing upstream (MMSU, RTSP), by outcome: recovered by a resend, lost, or ASF packets torn by a lost fragment.");
         _viewers = meter.CreateUpDownCounter<long>("mmsgw_viewers", "{viewer}",
             "Viewers attached now, by output (asf, wmsp, hls).");
         _viewerBytes = meter.CreateCounter<long>("mmsgw_viewer_bytes", "By",
@@ -96,6 +100,13 @@ public sealed class GatewayMetrics
 
     /// <summary>Bytes read from upstream (hot path: call per read or per packet).</summary>
     public void UpstreamBytes(string stream, long bytes) => _upstreamBytes.Add(bytes, Tag(StreamTag, stream));
+
+    /// <summary>
+    /// Packets missing upstream since the last call; <paramref name="outcome"/> from <see cref="MetricLabels.LossOutcomes"/>.
+    /// Safe on the hot path.
+    /// </summary>
+    public void UpstreamPacketsLost(string stream, string protocol, string outcome, long count) =>
+        _upstreamLostPackets.Add(count, Tag(StreamTag, stream), Tag(ProtocolTag, protocol), Tag(OutcomeTag, outcome));
 
     /// <summary>A viewer attached; <paramref name="output"/> from <see cref="MetricLabels.Outputs"/>.</summary>
     public void ViewerConnected(string stream, string output) => _viewers.Add(1, Tag(StreamTag, stream), Tag(OutputTag, output));

@@ -57,4 +57,15 @@ public static class MetricLabels
         /// <summary>A packet that could not be parsed or rewritten.</summary>
         public const string Invalid = "invalid";
     }
+
+    /// <summary>Values of <c>outcome</c> on <c>mmsgw_upstream_lost_packets_total</c> (<see cref="Mms.Client.UpstreamLossCounts"/>).</summary>
+    public static class LossOutcomes
+    {
+        /// <summary>Missing, then received after all (a resend answering a request, or late).</summary>
+        public const string Recovered = "recovered";
+        /// <summary>Never received: MMSU datagrams or RTP packets given up on.</summary>
+        public const string Lost = "lost";
+        /// <summary>ASF packets dropped because one of their RTP fragments was lost (docs/protocol/rtsp.md#s4.4).</summary>
+        public const string Torn = "torn";
+    }
 }

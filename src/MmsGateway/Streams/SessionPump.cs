@@ -10,7 +10,9 @@ namespace MmsGateway.Streams;
 /// Reads one upstream session of a hub into its ring until the session ends, fails or the hub goes idle. Each packet
 /// of the ring's size is placed on the viewers' timeline (<see cref="TimelineSplicer"/>), retimed, metered, appended
 /// once and announced to the viewers, then counted for smart streaming, whose steps the pump carries out between
-/// reads (<see cref="AdaptationDriver"/>). One packet buffer and one payload table per session: nothing per packet.
+/// reads (<see cref="AdaptationDriver"/>). A session over a lossy transport (<see cref="IUpstreamLossReport"/>: MMSU,
+/// RTSP) has its new losses counted after each read (docs/design.md#metrics). One packet buffer and one payload
+/// table per session: nothing per packet.
 /// </summary>
 internal sealed class SessionPump(StreamHub hub, TimelineSplicer splicer, StreamBitrateMeter meter, AdaptationDriver adaptation, GatewayMetrics metrics)
 {
@@ -23,10 +25,25 @@ internal sealed class SessionPump(StreamHub hub, TimelineSplicer splicer, Stream
         hub.MarkPlaying();
         var payloads = new AsfPayload[AsfPacketParser.MaxPayloads];
         var scratch = new byte[stream.Ring.PacketSize];
+        var losses = new LossPublisher(session, hub.Name, metrics);
+        try
+        {
+            await PumpAsync(session, stream, adapting, payloads, scratch, losses, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            losses.Publish();
+        }
+    }
+
+    private async Task PumpAsync(IMmsSession session, HubStream stream, bool adapting, AsfPayload[] payloads, byte[] scratch,
+        LossPublisher losses, CancellationToken ct)
+    {
         while (!ct.IsCancellationRequested)
         {
             if (hub.TryGoIdle()) return;
             var result = await session.ReadAsync(ct).ConfigureAwait(false);
+            losses.Publish();
             switch (result.Kind)
             {
                 case MmsReadResultKind.EndOfStream:
@@ -69,6 +86,32 @@ internal sealed class SessionPump(StreamHub hub, TimelineSplicer splicer, Stream
             // live point, usually with the same header, so no HeaderChanged says so: handle the overlap or the jump as
             // for a re-played header. A switch in place (MMST 0x33) goes on from the next packet and is not affected.
             if (session.IsBroadcast && session.SelectedStreams != selectedBefore) splicer.Replayed();
+        }
+    }
+
+    /// <summary>Adds what a session lost since the last look to <c>mmsgw_upstream_lost_packets_total</c>.</summary>
+    private sealed class LossPublisher(IMmsSession session, string stream, GatewayMetrics metrics)
+    {
+        private readonly IUpstreamLossReport? _report = session as IUpstreamLossReport;
+        private readonly string _protocol = session.Protocol.ToString().ToLowerInvariant();
+        private UpstreamLossCounts _published;
+
+        public void Publish()
+        {
+            if (_report is null) return;
+            var now = _report.LossCounts;
+            if (now == _published) return;
+            Add(MetricLabels.LossOutcomes.Recovered, now.Recovered, _published.Recovered);
+            Add(MetricLabels.LossOutcomes.Lost, now.Lost, _published.Lost);
+            Add(MetricLabels.LossOutcomes.Torn, now.Torn, _published.Torn);
+            _published = now;
+        }
+
+        // Counts only grow; one that went back (a reporter that started again) counts from zero.
+        private void Add(string outcome, long now, long before)
+        {
+            var delta = now >= before ? now - before : now;
+            if (delta > 0) metrics.UpstreamPacketsLost(stream, _protocol, outcome, delta);
         }
     }
 }

@@ -40,9 +40,12 @@ public sealed class UpstreamSessionLimit : IDisposable
     public void Dispose() => _limiter.Dispose();
 
     /// <summary>A session that gives its permit back when disposed; everything else passes through.</summary>
-    private sealed class LeasedSession(IMmsSession inner, RateLimitLease lease) : IMmsSession
+    private sealed class LeasedSession(IMmsSession inner, RateLimitLease lease) : IMmsSession, IUpstreamLossReport
     {
         private int _disposed;
+
+        /// <summary>The inner session's losses; none for a transport that has no loss to report (TCP).</summary>
+        public UpstreamLossCounts LossCounts => inner is IUpstreamLossReport report ? report.LossCounts : default;
 
         public MmsProtocol Protocol => inner.Protocol;
         public Uri Url => inner.Url;

@@ -153,6 +153,10 @@ public sealed class MmsuLossTests
         (long dropped, long resent) = origin.Server.UdpCounters;
         Assert.True(dropped > 0, "the origin dropped no datagram");
         Assert.True(resent >= dropped, $"dropped {dropped}, resent {resent}");
+        // What the gateway's mmsgw_upstream_lost_packets_total reads: recovered by resend requests, none lost.
+        UpstreamLossCounts losses = ((IUpstreamLossReport)session).LossCounts;
+        Assert.InRange(losses.Recovered, 1, resent);
+        Assert.Equal(new UpstreamLossCounts(losses.Recovered, 0, 0), losses);
         Assert.Equal(string.Empty, await ToolRunner.DecodeErrorsAsync(path));
     }
 }

@@ -32,7 +32,7 @@ public sealed class RtspOriginTests
     private static Uri Rtsp(TestOrigin origin, string path, string scheme = "rtsp", string? userInfo = null) =>
         new($"{scheme}://{(userInfo is null ? string.Empty : userInfo + "@")}127.0.0.1:{origin.Server.RtspPort}/{path}");
 
-    private static async Task<List<byte[]>> ReadAllAsync(IMmsSession session, int? limit = null)
+    internal static async Task<List<byte[]>> ReadAllAsync(IMmsSession session, int? limit = null)
     {
         var packets = new List<byte[]>();
         while (limit is null || packets.Count < limit)
@@ -46,7 +46,7 @@ public sealed class RtspOriginTests
     }
 
     /// <summary>The packet's send time and its payloads as (stream, media object, offset, bytes).</summary>
-    private static (uint SendTime, List<(int, uint, uint, string)> Payloads) Describe(byte[] packet, int packetSize)
+    internal static (uint SendTime, List<(int, uint, uint, string)> Payloads) Describe(byte[] packet, int packetSize)
     {
         var payloads = new AsfPayload[AsfPacketParser.MaxPayloads];
         AsfPacket parsed = AsfPacketParser.Parse(packet, packetSize, payloads);

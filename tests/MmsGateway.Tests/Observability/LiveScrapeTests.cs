@@ -23,6 +23,8 @@ public sealed class LiveScrapeTests : IAsyncLifetime
         metrics.UpstreamConnected(Stream, MetricLabels.Protocols.Mmst);
         metrics.UpstreamReconnect(Stream);
         metrics.UpstreamBytes(Stream, 123_456);
+        metrics.UpstreamPacketsLost(Stream, MetricLabels.Protocols.Rtspu, MetricLabels.LossOutcomes.Recovered, 5);
+        metrics.UpstreamPacketsLost(Stream, MetricLabels.Protocols.Rtspu, MetricLabels.LossOutcomes.Torn, 2);
         metrics.ViewerConnected(Stream, MetricLabels.Outputs.Asf);
         metrics.ViewerConnected(Stream, MetricLabels.Outputs.Hls);
         metrics.ViewerBytes(Stream, MetricLabels.Outputs.Asf, 65_536);
@@ -80,6 +82,7 @@ public sealed class LiveScrapeTests : IAsyncLifetime
         [
             ("mmsgw_upstream_sessions", "gauge"), ("mmsgw_upstream_connect_attempts_total", "counter"),
             ("mmsgw_upstream_reconnects_total", "counter"), ("mmsgw_upstream_bytes_total", "counter"),
+            ("mmsgw_upstream_lost_packets_total", "counter"),
             ("mmsgw_viewers", "gauge"), ("mmsgw_viewer_bytes_total", "counter"), ("mmsgw_dropped_packets_total", "counter"),
             ("mmsgw_selected_bitrate_bps", "gauge"), ("mmsgw_thinning_level", "gauge"), ("mmsgw_transcoders", "gauge"),
             ("mmsgw_hls_segments_total", "counter"),
@@ -95,6 +98,8 @@ public sealed class LiveScrapeTests : IAsyncLifetime
         Assert.Equal(1, scrape.Value("mmsgw_upstream_connect_attempts_total", ("stream", Stream), ("protocol", "mmsu"), ("result", "timeout")));
         Assert.Equal(1, scrape.Value("mmsgw_upstream_reconnects_total", ("stream", Stream)));
         Assert.Equal(123_456, scrape.Value("mmsgw_upstream_bytes_total", ("stream", Stream)));
+        Assert.Equal(5, scrape.Value("mmsgw_upstream_lost_packets_total", ("stream", Stream), ("protocol", "rtspu"), ("outcome", "recovered")));
+        Assert.Equal(2, scrape.Value("mmsgw_upstream_lost_packets_total", ("stream", Stream), ("protocol", "rtspu"), ("outcome", "torn")));
         Assert.Equal(1, scrape.Value("mmsgw_viewers", ("stream", Stream), ("output", "hls")));
         Assert.Equal(65_536, scrape.Value("mmsgw_viewer_bytes_total", ("stream", Stream), ("output", "asf")));
         Assert.Equal(7, scrape.Value("mmsgw_dropped_packets_total", ("stream", Stream), ("reason", "thinning")));

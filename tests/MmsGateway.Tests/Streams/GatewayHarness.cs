@@ -30,17 +30,25 @@ public sealed class GatewayHarness : IAsyncDisposable
     public static Task<GatewayHarness> StartAsync(Func<OriginServer, string[]> extraConfiguration) =>
         StartAsync(new Dictionary<string, string>(), extraConfiguration);
 
-    /// <summary>Starts with more live channels on the origin (name to file) and configuration that depends on the origin's ports.</summary>
-    public static async Task<GatewayHarness> StartAsync(IReadOnlyDictionary<string, string> extraLive, Func<OriginServer, string[]> extraConfiguration)
+    /// <summary>
+    /// Starts with more live channels on the origin (name to file), configuration that depends on the origin's ports,
+    /// and <paramref name="configureOrigin"/> changing the origin's options (loss on purpose ...).
+    /// </summary>
+    public static async Task<GatewayHarness> StartAsync(IReadOnlyDictionary<string, string> extraLive, Func<OriginServer, string[]> extraConfiguration,
+        Func<OriginOptions, OriginOptions>? configureOrigin = null)
     {
         var harness = new GatewayHarness();
-        harness._origin = await TestOrigin.StartAsync(10, root => TestOrigin.DefaultOptions(root) with
+        harness._origin = await TestOrigin.StartAsync(10, root =>
         {
-            Live = new Dictionary<string, string>(extraLive)
+            var options = TestOrigin.DefaultOptions(root) with
             {
-                ["live"] = Path.Combine(root, "single.wmv"),
-                ["mbrlive"] = Path.Combine(root, "mbr.asf"),
-            },
+                Live = new Dictionary<string, string>(extraLive)
+                {
+                    ["live"] = Path.Combine(root, "single.wmv"),
+                    ["mbrlive"] = Path.Combine(root, "mbr.asf"),
+                },
+            };
+            return configureOrigin?.Invoke(options) ?? options;
         });
         var mmst = harness.Origin.MmstPort;
         string[] args =
