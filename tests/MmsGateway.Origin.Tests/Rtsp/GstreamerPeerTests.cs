@@ -20,9 +20,9 @@ public sealed partial class GstreamerPeerTests(OriginHarness origin) : IClassFix
     private static partial Regex SinkBuffer();
 
     /// <summary>
-    /// rtspsrc on demand: buffer-mode=slave. Its default for content with a known end is to buffer every stream up to
-    /// its latency before playing, and the origin carries all ASF streams in the first stream's RTP session
-    /// (docs/protocol/rtsp.md#s4.1), so the other session never fills and the pipeline waits at 0 % (peer, docs/protocol/rtsp.md#s4.1).
+    /// rtspsrc on demand: buffer-mode=slave. Its default for content with an end waits until every RTP session has
+    /// buffered its latency, and the origin carries all ASF streams in the first stream's session, so the other session
+    /// never fills and the pipeline waits at "buffering 0%" (docs/protocol/rtsp.md#s4.1).
     /// </summary>
     private static string[] Source(string url, string protocols, bool onDemand) =>
         ["rtspsrc", $"location={url}", $"protocols={protocols}", .. onDemand ? new[] { "buffer-mode=slave" } : [], "!", "decodebin", "name=d"];
@@ -51,8 +51,8 @@ public sealed partial class GstreamerPeerTests(OriginHarness origin) : IClassFix
 
     /// <summary>
     /// No ERROR and no WARNING from the pipeline, but for two that GStreamer itself always gives with a WMS server:
-    /// rtspsrc reports the end-of-stream request (docs/protocol/rtsp.md#s5.1) as "The server closed the connection",
-    /// and rtpasfdepay pushes the ASF header while it reads the caps, before any segment event (docs/protocol/rtsp.md#s5.4).
+    /// rtspsrc reports the end-of-stream request as "The server closed the connection" (docs/protocol/rtsp.md#s5.4),
+    /// and rtpasfdepay pushes the ASF header while it reads the caps, before any segment event (docs/protocol/rtsp.md#s3.2).
     /// </summary>
     private static void AssertNoComplaints(ToolResult result)
     {
