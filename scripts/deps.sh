@@ -33,6 +33,13 @@ _deps_missing_packages() {
         command -v cvlc >/dev/null 2>&1 || missing+=(vlc-bin)
         _deps_has_pkg vlc-plugin-base || missing+=(vlc-plugin-base)
         command -v mediainfo >/dev/null 2>&1 || missing+=(mediainfo)
+        # GStreamer, the second MS-RTSP peer: rtspsrc (good), its WMS extension with rtpasfdepay and asfdemux
+        # (ugly), the WMV/WMA decoders (libav); base brings decodebin.
+        command -v gst-launch-1.0 >/dev/null 2>&1 || missing+=(gstreamer1.0-tools)
+        local gst
+        for gst in gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav; do
+            _deps_has_pkg "$gst" || missing+=("$gst")
+        done
         [[ -x /usr/bin/chromium ]] || missing+=(chromium)
         command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
         command -v tshark >/dev/null 2>&1 || missing+=(tshark)

@@ -109,6 +109,13 @@ internal sealed partial class RtspServerSession
                 while (keepGoing)
                 {
                     var sequence = new SequenceReader<byte>(buffer);
+                    // GStreamer sends our end-of-stream request back to us with a NUL after its body that its
+                    // Content-Length does not count (docs/protocol/rtsp.md#s5.4): a NUL between messages is skipped.
+                    if (sequence.TryPeek(out var next) && next == 0)
+                    {
+                        buffer = buffer.Slice(1);
+                        continue;
+                    }
                     var kind = RtspInterleaved.Peek(ref sequence);
                     if (kind == RtspStreamItem.NeedMoreData) break;
                     if (kind == RtspStreamItem.InterleavedFrame)

@@ -67,6 +67,13 @@ internal sealed class RawRtspClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes <paramref name="bytes"/> as they are, between messages.</summary>
+    public async Task SendRawAsync(byte[] bytes)
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        await _stream.WriteAsync(bytes, cts.Token);
+    }
+
     /// <summary>Reads until <paramref name="until"/> holds, the connection closes (false) or the time is up (false).</summary>
     public async Task<bool> ReadUntilAsync(Func<bool> until, TimeSpan timeout)
     {

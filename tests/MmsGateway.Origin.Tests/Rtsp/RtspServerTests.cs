@@ -201,6 +201,26 @@ public sealed class RtspServerTests(OriginHarness origin) : IClassFixture<Origin
     }
 
     [Fact]
+    public async Task The_end_of_stream_request_sent_back_with_a_nul_after_it_is_answered_and_the_session_goes_on()
+    {
+        // What GStreamer 1.22 does with our end-of-stream request (docs/protocol/rtsp.md#s5.4): it sends it back as a
+        // request of its own, with a NUL after the body that Content-Length does not count, then PAUSE and TEARDOWN.
+        await using var client = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
+        var url = origin.Rtsp("single.wmv");
+        var sdp = await client.DescribeAsync(url);
+        var video = sdp.Media.Single(m => m.MediaType == "video").StreamNumber!.Value;
+        await client.RequestAsync(RtspMethods.Setup, $"{url}/stream={video}", Tcp(0));
+        var body = new WmsEndOfStream { SessionId = client.SessionId!, EndOfFile = true }.Format();
+        var echoed = await client.RequestAsync(RtspMethods.SetParameter, url + "/", new RtspHeaders()
+            .Add("Content-Type", WmsEndOfStream.ContentType).Add("X-Notice", RtspNotice.EndOfStream.Format()), body);
+        Assert.Equal(200, echoed.Head.StatusCode);
+        await client.SendRawAsync([0]);
+        Assert.Equal(200, (await client.RequestAsync(RtspMethods.Pause, url + "/")).Head.StatusCode);
+        Assert.Equal(200, (await client.RequestAsync(RtspMethods.GetParameter, url + "/")).Head.StatusCode);
+        Assert.Equal(200, (await client.RequestAsync(RtspMethods.Teardown, url + "/")).Head.StatusCode);
+    }
+
+    [Fact]
     public async Task Pause_stops_the_data_and_play_without_range_resumes_with_the_sequence_continuing()
     {
         await using var client = await RawRtspClient.ConnectAsync(origin.Server.RtspPort);
