@@ -120,11 +120,17 @@ public sealed partial class HlsRendition : IAsyncDisposable
             {
                 break;
             }
-            catch (ChildProcessStartException e)
+            catch (ChildProcessStartException e) when (ChildProcess.Locate(e.FileName) is null)
             {
                 FatalError = $"HLS needs ffmpeg, which could not be started: {e.Message} (set Gateway:Hls:FfmpegPath)";
                 Segmenter.Fail(FatalError);
                 return;
+            }
+            catch (ChildProcessStartException e)
+            {
+                // ffmpeg is there but did not start this time (out of file descriptors or processes, under a
+                // thousand connections): a failure like a crash, retried with backoff, not an answer for good.
+                problem = e.Message;
             }
             catch (TimeoutException)
             {
